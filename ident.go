@@ -1,0 +1,225 @@
+package gongkai
+
+import (
+	"strings"
+	"time"
+	"unicode"
+)
+
+// NormalizeDigits converts full-width digits and letters to ASCII and drops
+// spaces and dashes inside an identifier, so "４１０３ 0319…x" reads as "41030319…X".
+func NormalizeDigits(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r >= '０' && r <= '９':
+			r = r - '０' + '0'
+		case r >= 'Ａ' && r <= 'Ｚ':
+			r = r - 'Ａ' + 'A'
+		case r >= 'ａ' && r <= 'ｚ':
+			r = r - 'ａ' + 'a'
+		}
+		if unicode.IsSpace(r) || r == '-' || r == '\u3000' {
+			continue
+		}
+		b.WriteRune(unicode.ToUpper(r))
+	}
+	return b.String()
+}
+
+var idWeights = [17]int{7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2}
+
+// IDCheck is the result of checking a 居民身份证 (or 居住证) number.
+type IDCheck struct {
+	Number   string // normalised
+	Valid    bool
+	Problem  string // why it is invalid, in Chinese; "" when valid
+	Warnings []string
+}
+
+// CheckIDNumber validates an 18-character number under GB 11643 (RULES.md §6.3):
+// check digit, a real birth date not in the future, a plausible province code.
+// A 15-digit first-generation number is reported invalid with an explanation.
+// now is the reference for "not in the future".
+func CheckIDNumber(s string, now time.Time) IDCheck {
+	n := NormalizeDigits(s)
+	c := IDCheck{Number: n}
+	if len(n) == 15 && allDigits(n) {
+		c.Problem = "这是旧式15位身份证号码，请提供18位号码"
+		return c
+	}
+	if len(n) != 18 {
+		c.Problem = "身份证号码应为18位"
+		return c
+	}
+	if !allDigits(n[:17]) || !(isDigit(n[17]) || n[17] == 'X') {
+		c.Problem = "身份证号码前17位应为数字，最后一位为数字或X"
+		return c
+	}
+	y, m, d := atoi(n[6:10]), atoi(n[10:12]), atoi(n[12:14])
+	birth := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
+	if m < 1 || m > 12 || birth.Year() != y || int(birth.Month()) != m || birth.Day() != d {
+		c.Problem = "身份证号码中的出生日期不存在"
+		return c
+	}
+	if !now.IsZero() && birth.After(now) {
+		c.Problem = "身份证号码中的出生日期晚于今天"
+		return c
+	}
+	if n[17] != IDCheckDigit(n[:17]) {
+		c.Problem = "身份证号码校验位不正确"
+		return c
+	}
+	if y < 1900 {
+		c.Warnings = append(c.Warnings, "出生日期早于1900年，请核对")
+	}
+	if !knownProvince(n[:2]) {
+		c.Warnings = append(c.Warnings, "地址码不常见，请核对")
+	}
+	c.Valid = true
+	return c
+}
+
+// IDCheckDigit computes the GB 11643 check character of the first 17 digits.
+func IDCheckDigit(first17 string) byte {
+	s := 0
+	for i := 0; i < 17; i++ {
+		s += int(first17[i]-'0') * idWeights[i]
+	}
+	return "10X98765432"[s%11]
+}
+
+// ValidIDNumber reports whether s is a valid 18-character GB 11643 number.
+func ValidIDNumber(s string) bool { return CheckIDNumber(s, time.Now()).Valid }
+
+func knownProvince(p string) bool {
+	v := atoi(p)
+	switch {
+	case v >= 11 && v <= 15, v >= 21 && v <= 23, v >= 31 && v <= 37, v >= 41 && v <= 46,
+		v >= 50 && v <= 54, v >= 61 && v <= 65, v == 71, v == 81, v == 82, v == 83:
+		return true
+	}
+	return false
+}
+
+// creditCharset is GB 32100's 31 symbols, valued 0–30 in this order.
+const creditCharset = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+
+var creditWeights = [17]int{1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28}
+
+// CreditCheck is the result of checking a 统一社会信用代码.
+type CreditCheck struct {
+	Code     string // normalised
+	Valid    bool
+	Problem  string
+	Warnings []string
+}
+
+// CheckCreditCode validates a 统一社会信用代码 under GB 32100 (RULES.md §6.3),
+// with the GB 11714 organisation-code check on positions 9–17 as a warning.
+func CheckCreditCode(s string) CreditCheck {
+	n := NormalizeDigits(s)
+	c := CreditCheck{Code: n}
+	if len(n) != 18 {
+		c.Problem = "统一社会信用代码应为18位"
+		return c
+	}
+	sum := 0
+	for i := 0; i < 18; i++ {
+		if strings.IndexByte(creditCharset, n[i]) < 0 {
+			c.Problem = "统一社会信用代码含有不允许的字符（不使用I、O、S、V、Z）"
+			return c
+		}
+		if i < 17 {
+			sum += strings.IndexByte(creditCharset, n[i]) * creditWeights[i]
+		}
+	}
+	if creditCharset[(31-sum%31)%31] != n[17] {
+		c.Problem = "统一社会信用代码校验位不正确"
+		return c
+	}
+	if !orgCodeOK(n[8:17]) {
+		c.Warnings = append(c.Warnings, "组织机构代码部分校验不符，请核对")
+	}
+	c.Valid = true
+	return c
+}
+
+// ValidCreditCode reports whether s is a valid 统一社会信用代码.
+func ValidCreditCode(s string) bool { return CheckCreditCode(s).Valid }
+
+// orgCodeOK checks the GB 11714 organisation code (8 symbols + check).
+func orgCodeOK(code string) bool {
+	w := [8]int{3, 7, 9, 10, 5, 8, 4, 2}
+	s := 0
+	for i := 0; i < 8; i++ {
+		ch := code[i]
+		var v int
+		switch {
+		case isDigit(ch):
+			v = int(ch - '0')
+		case ch >= 'A' && ch <= 'Z':
+			v = int(ch-'A') + 10
+		default:
+			return false
+		}
+		s += v * w[i]
+	}
+	c := 11 - s%11
+	var want byte
+	switch c {
+	case 10:
+		want = 'X'
+	case 11:
+		want = '0'
+	default:
+		want = byte('0' + c)
+	}
+	return code[8] == want
+}
+
+func isDigit(b byte) bool { return b >= '0' && b <= '9' }
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !isDigit(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func atoi(s string) int {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		n = n*10 + int(s[i]-'0')
+	}
+	return n
+}
+
+// IDTypes are the identity documents a natural person may use (RULES.md §6.2).
+var IDTypes = []string{"居民身份证", "港澳居民居住证", "台湾居民居住证", "港澳居民来往内地通行证", "台湾居民来往大陆通行证", "护照", "外国人永久居留身份证"}
+
+// IDTypeHasCheckDigit reports whether numbers of this document type carry the
+// GB 11643 check digit (身份证 and both 居住证).
+func IDTypeHasCheckDigit(t string) bool {
+	return t == "居民身份证" || t == "港澳居民居住证" || t == "台湾居民居住证"
+}
+
+// MaskID shows the first 3 and last 2 characters of an identifier.
+func MaskID(s string) string {
+	r := []rune(s)
+	if len(r) <= 5 {
+		return strings.Repeat("*", len(r))
+	}
+	return string(r[:3]) + strings.Repeat("*", len(r)-5) + string(r[len(r)-2:])
+}
+
+// MaskPhone shows the first 3 and last 4 digits of a phone number.
+func MaskPhone(s string) string {
+	r := []rune(s)
+	if len(r) <= 7 {
+		return strings.Repeat("*", len(r))
+	}
+	return string(r[:3]) + strings.Repeat("*", len(r)-7) + string(r[len(r)-4:])
+}

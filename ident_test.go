@@ -1,0 +1,88 @@
+package gongkai
+
+import (
+	"testing"
+	"time"
+)
+
+func TestCheckIDNumber(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	tests := []struct {
+		in    string
+		valid bool
+		warn  bool
+	}{
+		{"11010519491231002X", true, false},
+		{"11010519491231002x", true, false},
+		{"440524188001010014", true, true}, // born 1880: warning only
+		{"110101199003074477", true, false},
+		{"110101199003074476", false, false}, // check digit should be 7
+		{"１１０１０１１９９００３０７４４７７", true, false},
+		{"110101 19900307 4477", true, false},
+		{"110101199002304471", false, false}, // 30 February
+		{"110101203003074477", false, false}, // future
+		{"110101900307447", false, false},    // 15 digits
+		{"11010119900307447", false, false},  // 17 chars
+		{"", false, false},
+	}
+	for _, tt := range tests {
+		c := CheckIDNumber(tt.in, now)
+		if c.Valid != tt.valid {
+			t.Errorf("CheckIDNumber(%q).Valid = %v (%s), want %v", tt.in, c.Valid, c.Problem, tt.valid)
+		}
+		if (len(c.Warnings) > 0) != tt.warn {
+			t.Errorf("CheckIDNumber(%q).Warnings = %v, want warning %v", tt.in, c.Warnings, tt.warn)
+		}
+		if !c.Valid && c.Problem == "" {
+			t.Errorf("CheckIDNumber(%q): invalid without a reason", tt.in)
+		}
+	}
+}
+
+func TestCheckCreditCode(t *testing.T) {
+	tests := []struct {
+		in    string
+		valid bool
+	}{
+		{"91350100M000100Y43", true},
+		{"9144030071526726XG", true},
+		{"91350100m000100y43", true},
+		{"91350100M000100Y44", false},
+		{"91350100M000100Y4", false},
+		{"91350100M000100I43", false}, // I is not in the set
+	}
+	for _, tt := range tests {
+		if c := CheckCreditCode(tt.in); c.Valid != tt.valid {
+			t.Errorf("CheckCreditCode(%q).Valid = %v (%s), want %v", tt.in, c.Valid, c.Problem, tt.valid)
+		}
+	}
+}
+
+func TestMask(t *testing.T) {
+	if got := MaskID("110101199003074477"); got != "110*************77" {
+		t.Errorf("MaskID = %q", got)
+	}
+	if got := MaskPhone("13800001234"); got != "138****1234" {
+		t.Errorf("MaskPhone = %q", got)
+	}
+}
+
+func TestResultsTable(t *testing.T) {
+	if len(Results) != 21 || len(ResultKeys) != 21 {
+		t.Fatalf("want 21 outcome rows, have %d", len(Results))
+	}
+	if got := ResultStateSecret.Label(); got != "不予公开·属于国家秘密" {
+		t.Errorf("Label = %q", got)
+	}
+	if ResultKey("result.bogus").Valid() {
+		t.Error("unknown key reported valid")
+	}
+}
+
+func TestDateOfBeijing(t *testing.T) {
+	// dev/029: sent late on the 28th at −04:00 is the 29th in Beijing.
+	ts := time.Date(2025, 3, 28, 22, 30, 0, 0, time.FixedZone("", -4*3600))
+	if got := DateOf(ts).String(); got != "2025-03-29" {
+		t.Errorf("DateOf = %s, want 2025-03-29", got)
+	}
+}
