@@ -208,7 +208,13 @@ type Case struct {
 	ClockLimit    int  // 20, or 40 after an approved extension (Art. 33)
 	DueOn         Date // last working day on which the answer is on time; zero while suspended
 	CorrectionDue Date // 补正 deadline set in the notice, when status is correction
-	Extended      bool
+	// SuspendedUntil is the last day of the current stop window (consultation
+	// 15 wd, fee 20 wd, Art. 35 reasons).
+	SuspendedUntil Date
+	Extended       bool // an extension was approved (Art. 33)
+	// ExtensionPending: an extension was requested and awaits the approver.
+	ExtensionPending bool
+	FeeYuan          int // fee notified, in 元 (Art. 42), 0 when none
 
 	Result      ResultKey // one of ResultKeys once answered
 	AnsweredOn  Date      // 答复日期 = dispatch date of the final letter (K5)
