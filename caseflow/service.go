@@ -1,0 +1,231 @@
+package caseflow
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+
+	"gongkai"
+	"gongkai/store"
+)
+
+// Service is the case engine: filing, looking up and moving cases. Each
+// method is one store transaction, its history rows included (STYLE.md habit 2).
+type Service struct {
+	DB  *store.DB
+	Cal Calendar
+	Log *slog.Logger
+	// Suggest, when set, proposes a department (and reasons) for a new case
+	// from its text; the classifier provides it.
+	Suggest func(subject, text string) (department string, reasons []gongkai.Reason)
+}
+
+// queryCodeAlphabet avoids look-alike characters (0/O, 1/I/L) so a code read
+// over the phone survives.
+const queryCodeAlphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+// NewQueryCode returns a random 8-character 查询码.
+func NewQueryCode() string {
+	b := make([]byte, 8)
+	if _, err := rand.Read(b); err != nil {
+		panic(fmt.Errorf("caseflow: random query code: %w", err))
+	}
+	for i := range b {
+		b[i] = queryCodeAlphabet[int(b[i])%len(queryCodeAlphabet)]
+	}
+	return string(b)
+}
+
+// File registers an application submitted on the web form, the API or the
+// chat-bot. It validates every field at once (a *gongkai.Error of kind
+// EInvalid lists them) and stores nothing on failure. A second submission with
+// the same idemKey returns the first case and existing=true.
+func (s *Service) File(ctx context.Context, app gongkai.Application, ch gongkai.Channel, idemKey, actor string) (c *gongkai.Case, existing bool, err error) {
+	app.Normalize()
+	if errs := app.Validate(s.DB.Now()); len(errs) > 0 {
+		return nil, false, gongkai.Invalid(errs)
+	}
+	raw, err := json.Marshal(app)
+	if err != nil {
+		return nil, false, fmt.Errorf("caseflow: encode application: %w", err)
+	}
+	err = s.DB.Update(ctx, func(tx *store.Tx) error {
+		if idemKey != "" {
+			prev, err := tx.CaseByIdemKey(idemKey)
+			if err == nil {
+				c, existing = prev, true
+				return nil
+			}
+			if gongkai.ErrorKind(err) != gongkai.ENotFound {
+				return err
+			}
+		}
+		c = &gongkai.Case{
+			QueryCode:   NewQueryCode(),
+			Applicant:   app.Applicant(),
+			Description: app.FullDescription(),
+			Purpose:     app.Purpose,
+			Form:        app.Form,
+			Delivery:    app.DeliveryValue(),
+			Channel:     ch,
+			Nature:      string(gongkai.KindRequest),
+		}
+		if err := Register(c, tx.Now, s.Cal); err != nil {
+			return err
+		}
+		if s.Suggest != nil {
+			c.Department, _ = s.Suggest("", c.Description)
+		}
+		no, err := tx.NextCaseNo(c.ReceivedOn.Year())
+		if err != nil {
+			return err
+		}
+		c.No = no
+		if err := tx.CreateCase(c, idemKey); err != nil {
+			return err
+		}
+		msg := &gongkai.Message{CaseID: c.ID, Channel: ch, ArrivedAt: tx.Now, Raw: raw, SHA256: sha(raw),
+			Subject: "政府信息公开申请", From: c.Applicant.DisplayName(), Kind: gongkai.KindRequest, Source: string(ch)}
+		if err := tx.CreateMessage(msg); err != nil {
+			return err
+		}
+		return tx.AddEvent(&gongkai.Event{CaseID: c.ID, Actor: actor, Kind: "registered",
+			Detail: fmt.Sprintf("通过%s收到申请，受理编号 %s，收到申请之日 %s，答复期限 %s", ch.Label(), c.No, c.ReceivedOn.Chinese(), c.DueOn.Chinese())})
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	if s.Log != nil && !existing {
+		s.Log.Info("case filed", "case_no", c.No, "channel", ch)
+	}
+	return c, existing, nil
+}
+
+// Track returns a case and its history for the applicant's status page. A
+// wrong query code gives the same not-found answer as an unknown number.
+func (s *Service) Track(ctx context.Context, no, code string) (*gongkai.Case, []gongkai.Event, error) {
+	var c *gongkai.Case
+	var evs []gongkai.Event
+	err := s.DB.View(ctx, func(tx *store.Tx) error {
+		var err error
+		c, err = tx.CaseByNo(no)
+		if err != nil {
+			return err
+		}
+		if subtle.ConstantTimeCompare([]byte(c.QueryCode), []byte(code)) != 1 {
+			return gongkai.ErrNotFound
+		}
+		evs, err = tx.Events(c.ID)
+		return err
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return c, evs, nil
+}
+
+// Cases lists cases for staff.
+func (s *Service) Cases(ctx context.Context, f store.CaseFilter) ([]*gongkai.Case, error) {
+	var out []*gongkai.Case
+	err := s.DB.View(ctx, func(tx *store.Tx) error {
+		var err error
+		out, err = tx.Cases(f)
+		return err
+	})
+	return out, err
+}
+
+// Detail is everything the staff case page shows.
+type Detail struct {
+	Case     *gongkai.Case
+	Events   []gongkai.Event
+	Messages []*gongkai.Message
+	Allowed  []Action
+	Revealed bool // personal data shown unmasked (and logged)
+}
+
+// CaseDetail loads a case for a staff member. With reveal, and only when the
+// user's role needs personal data, the view is unmasked and the view is
+// written to the case history in the same transaction.
+func (s *Service) CaseDetail(ctx context.Context, no string, u *gongkai.User, reveal bool) (*Detail, error) {
+	d := &Detail{}
+	load := func(tx *store.Tx) error {
+		c, err := tx.CaseByNo(no)
+		if err != nil {
+			return err
+		}
+		d.Case = c
+		if reveal && u.SeesPersonalData(c) {
+			d.Revealed = true
+			if err := tx.AddEvent(&gongkai.Event{CaseID: c.ID, Actor: u.Username, Kind: "pii_viewed", Detail: "查看了申请人完整的证件号码和联系电话"}); err != nil {
+				return err
+			}
+		}
+		if d.Events, err = tx.Events(c.ID); err != nil {
+			return err
+		}
+		d.Messages, err = tx.MessagesForCase(c.ID)
+		return err
+	}
+	var err error
+	if reveal {
+		err = s.DB.Update(ctx, load)
+	} else {
+		err = s.DB.View(ctx, load)
+	}
+	if err != nil {
+		return nil, err
+	}
+	d.Allowed = Allowed(d.Case, u)
+	return d, nil
+}
+
+// Act applies one state-machine action to a case in one transaction: the
+// role and state checks, the clock, the new due date and the history rows.
+func (s *Service) Act(ctx context.Context, no string, in Input) (*gongkai.Case, error) {
+	var c *gongkai.Case
+	err := s.DB.Update(ctx, func(tx *store.Tx) error {
+		var err error
+		if c, err = tx.CaseByNo(no); err != nil {
+			return err
+		}
+		if in.Now.IsZero() {
+			in.Now = tx.Now
+		}
+		evs, err := Apply(c, in, s.Cal)
+		if err != nil {
+			return err
+		}
+		if err := tx.UpdateCase(c); err != nil {
+			return err
+		}
+		for i := range evs {
+			evs[i].CaseID = c.ID
+			if err := tx.AddEvent(&evs[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// Message returns a stored message's raw bytes (staff view of the original).
+func (s *Service) Message(ctx context.Context, id int64) (*gongkai.Message, error) {
+	var m *gongkai.Message
+	err := s.DB.View(ctx, func(tx *store.Tx) error {
+		var err error
+		if m, err = tx.MessageByID(id); err != nil {
+			return err
+		}
+		m.Raw, _, err = tx.MessageRaw(id)
+		return err
+	})
+	return m, err
+}

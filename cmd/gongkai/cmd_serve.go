@@ -1,0 +1,45 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"io"
+	"log/slog"
+)
+
+func init() { commands["serve"] = cmdServe }
+
+func cmdServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	configFile := fs.String("config", "", "配置文件（key = value，每行一项）")
+	flags := map[string]*string{}
+	for _, o := range Options {
+		if o.Secret {
+			continue // secrets only from the file or the environment, never argv
+		}
+		flags[o.Key] = fs.String(o.Key, "", o.Help+"（环境变量 "+o.Env+"）")
+	}
+	if err := fs.Parse(args); err != nil {
+		return usagef("%v", err)
+	}
+	cfg, err := LoadConfig(*configFile)
+	if err != nil {
+		return usagef("%v", err)
+	}
+	fs.Visit(func(f *flag.Flag) {
+		if p, ok := flags[f.Name]; ok {
+			cfg[f.Name] = *p
+		}
+	})
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	app, err := NewApp(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer app.Close()
+	if err := app.EnsureAdmin(ctx, stdout); err != nil {
+		return err
+	}
+	return app.Run(ctx)
+}

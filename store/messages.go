@@ -1,0 +1,165 @@
+package store
+
+import (
+	"fmt"
+	"strings"
+
+	"gongkai"
+)
+
+const msgCols = `id, COALESCE(case_id, 0), channel, source, arrived_at, sha256, message_id, subject, from_addr, kind, malformed, defects, parse_error`
+
+func scanMessage(s scanner) (*gongkai.Message, error) {
+	var m gongkai.Message
+	var channel, arrived, kind, defects string
+	var malformed int
+	if err := s.Scan(&m.ID, &m.CaseID, &channel, &m.Source, &arrived, &m.SHA256, &m.MessageID, &m.Subject, &m.From, &kind, &malformed, &defects, &m.ParseError); err != nil {
+		return nil, err
+	}
+	m.Channel = gongkai.Channel(channel)
+	m.ArrivedAt = parseTS(arrived)
+	m.Kind = gongkai.MessageKind(kind)
+	m.Malformed = malformed != 0
+	if defects != "" {
+		m.Defects = strings.Split(defects, ",")
+	}
+	return &m, nil
+}
+
+// CreateMessage stores an inbound message verbatim and sets m.ID. Raw bytes
+// are written as they arrived; nothing is dropped (STYLE.md habit 5).
+func (tx *Tx) CreateMessage(m *gongkai.Message) error {
+	var caseID any
+	if m.CaseID != 0 {
+		caseID = m.CaseID
+	}
+	if m.ArrivedAt.IsZero() {
+		m.ArrivedAt = tx.Now
+	}
+	res, err := tx.exec(`INSERT INTO messages (case_id, channel, source, arrived_at, raw, sha256, message_id, subject, from_addr, kind, malformed, defects, parse_error, processed, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		caseID, string(m.Channel), m.Source, ts(m.ArrivedAt), m.Raw, m.SHA256, m.MessageID, m.Subject, m.From, string(m.Kind),
+		b2i(m.Malformed), strings.Join(m.Defects, ","), m.ParseError, b2i(m.Kind != gongkai.KindPending), ts(tx.Now))
+	if err != nil {
+		return fmt.Errorf("store: store message: %w", err)
+	}
+	m.ID, _ = res.LastInsertId()
+	return nil
+}
+
+// UpdateMessage records what parsing and classification made of a message.
+func (tx *Tx) UpdateMessage(m *gongkai.Message, verdictJSON string) error {
+	var caseID any
+	if m.CaseID != 0 {
+		caseID = m.CaseID
+	}
+	_, err := tx.exec(`UPDATE messages SET case_id=?, message_id=?, subject=?, from_addr=?, kind=?, malformed=?, defects=?, parse_error=?, verdict_json=?, processed=1 WHERE id=?`,
+		caseID, m.MessageID, m.Subject, m.From, string(m.Kind), b2i(m.Malformed), strings.Join(m.Defects, ","), m.ParseError, verdictJSON, m.ID)
+	if err != nil {
+		return fmt.Errorf("store: update message %d: %w", m.ID, err)
+	}
+	return nil
+}
+
+// MessageByID returns a message without its raw bytes.
+func (tx *Tx) MessageByID(id int64) (*gongkai.Message, error) {
+	m, err := scanMessage(tx.queryRow(`SELECT `+msgCols+` FROM messages WHERE id = ?`, id))
+	if err != nil {
+		return nil, notFound(err, "邮件")
+	}
+	return m, nil
+}
+
+// MessageRaw returns the stored raw bytes and the verdict JSON of a message.
+func (tx *Tx) MessageRaw(id int64) ([]byte, string, error) {
+	var raw []byte
+	var verdict string
+	if err := tx.queryRow(`SELECT raw, verdict_json FROM messages WHERE id = ?`, id).Scan(&raw, &verdict); err != nil {
+		return nil, "", notFound(err, "邮件")
+	}
+	return raw, verdict, nil
+}
+
+// MessagesForCase lists the messages linked to a case, oldest first.
+func (tx *Tx) MessagesForCase(caseID int64) ([]*gongkai.Message, error) {
+	return tx.messages(`WHERE case_id = ? ORDER BY id`, caseID)
+}
+
+// MessageFilter selects inbound messages for the staff mail view.
+type MessageFilter struct {
+	Kinds     []gongkai.MessageKind
+	Unlinked  bool // only messages not attached to a case
+	Malformed bool
+	Pending   bool // stored but not yet processed
+	Limit     int
+}
+
+// Messages lists inbound messages, newest first.
+func (tx *Tx) Messages(f MessageFilter) ([]*gongkai.Message, error) {
+	var where []string
+	var args []any
+	if len(f.Kinds) > 0 {
+		ph := make([]string, len(f.Kinds))
+		for i, k := range f.Kinds {
+			ph[i] = "?"
+			args = append(args, string(k))
+		}
+		where = append(where, "kind IN ("+strings.Join(ph, ",")+")")
+	}
+	if f.Unlinked {
+		where = append(where, "case_id IS NULL")
+	}
+	if f.Malformed {
+		where = append(where, "malformed = 1")
+	}
+	if f.Pending {
+		where = append(where, "processed = 0")
+	}
+	q := ""
+	if len(where) > 0 {
+		q = "WHERE " + strings.Join(where, " AND ")
+	}
+	q += " ORDER BY id DESC"
+	if f.Limit > 0 {
+		q += fmt.Sprintf(" LIMIT %d", f.Limit)
+	}
+	return tx.messages(q, args...)
+}
+
+func (tx *Tx) messages(tail string, args ...any) ([]*gongkai.Message, error) {
+	rows, err := tx.query(`SELECT `+msgCols+` FROM messages `+tail, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: list messages: %w", err)
+	}
+	defer rows.Close()
+	var out []*gongkai.Message
+	for rows.Next() {
+		m, err := scanMessage(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: scan message: %w", err)
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// MessageExists reports whether a message with this Message-ID and content hash
+// is already stored (IMAP/SMTP de-duplication).
+func (tx *Tx) MessageExists(messageID, sha string) (bool, error) {
+	var n int
+	err := tx.queryRow(`SELECT COUNT(*) FROM messages WHERE sha256 = ? AND message_id = ?`, sha, messageID).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("store: find message: %w", err)
+	}
+	return n > 0, nil
+}
+
+// AddAttachment stores one attachment of a message.
+func (tx *Tx) AddAttachment(messageID int64, a gongkai.Attachment) error {
+	_, err := tx.exec(`INSERT INTO attachments (message_id, name, content_type, sniffed, size, data) VALUES (?, ?, ?, ?, ?, ?)`,
+		messageID, a.Name, a.ContentType, a.Sniffed, a.Size, a.Data)
+	if err != nil {
+		return fmt.Errorf("store: attachment %q: %w", a.Name, err)
+	}
+	return nil
+}

@@ -1,0 +1,204 @@
+package web
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"net/http"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"gongkai"
+	"gongkai/caseflow"
+	"gongkai/store"
+)
+
+func caseflowToken() string {
+	b := make([]byte, 18)
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// Queue is one tab of the staff inbox.
+type Queue struct {
+	Key, Label string
+}
+
+// Queues of the inbox, in display order (issue 3).
+var Queues = []Queue{
+	{"all", "全部"}, {"new", "待登记"}, {"mine", "我的待办"}, {"soon", "即将到期"}, {"overdue", "已超期"},
+	{"correction", "补正中"}, {"consultation", "征求意见中"}, {"closed", "已办结"},
+}
+
+var openStatuses = []gongkai.Status{gongkai.StatusRegistered, gongkai.StatusProcessing, gongkai.StatusCorrection,
+	gongkai.StatusConsultation, gongkai.StatusFee, gongkai.StatusReasons, gongkai.StatusDrafted, gongkai.StatusApproved}
+
+// runningStatuses are open cases whose answer clock runs, so that their due date is meaningful.
+var runningStatuses = []gongkai.Status{gongkai.StatusRegistered, gongkai.StatusProcessing, gongkai.StatusDrafted, gongkai.StatusApproved}
+
+func (s *Server) queueFilter(q string, u *gongkai.User) (store.CaseFilter, error) {
+	today := gongkai.DateOf(s.Cases.DB.Now())
+	f := store.CaseFilter{Limit: 200}
+	switch q {
+	case "new":
+		f.Statuses = []gongkai.Status{gongkai.StatusRegistered}
+	case "mine":
+		f.Statuses, f.Assignee = openStatuses, u.Username
+	case "soon":
+		d, err := s.Cases.Cal.AddWorkdays(today, 3)
+		if err != nil {
+			return f, err
+		}
+		f.Statuses, f.DueBefore = runningStatuses, d
+	case "overdue":
+		f.Statuses, f.DueBefore = runningStatuses, today.AddDays(-1)
+	case "correction":
+		f.Statuses = []gongkai.Status{gongkai.StatusCorrection}
+	case "consultation":
+		f.Statuses = []gongkai.Status{gongkai.StatusConsultation}
+	case "closed":
+		f.Statuses = []gongkai.Status{gongkai.StatusClosed, gongkai.StatusNotRequest}
+	}
+	return f, nil
+}
+
+// CaseRow is one line of the case list.
+type CaseRow struct {
+	Case      *gongkai.Case
+	Remaining int
+	Class     string // ontime, soon, overdue, "" when no running clock
+}
+
+func (s *Server) caseRows(cases []*gongkai.Case) []CaseRow {
+	today := gongkai.DateOf(s.Cases.DB.Now())
+	rows := make([]CaseRow, len(cases))
+	for i, c := range cases {
+		rows[i].Case = c
+		if c.Status.Open() && !c.DueOn.IsZero() {
+			if n, class, err := caseflow.Remaining(c, today, s.Cases.Cal); err == nil {
+				rows[i].Remaining, rows[i].Class = n, class
+			}
+		}
+	}
+	return rows
+}
+
+func (s *Server) inbox(c *gin.Context) {
+	u := CurrentUser(c)
+	q := c.DefaultQuery("q", "all")
+	f, err := s.queueFilter(q, u)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	f.Query = c.Query("search")
+	if p, _ := strconv.Atoi(c.Query("page")); p > 1 {
+		f.Offset = (p - 1) * f.Limit
+	}
+	cases, err := s.Cases.Cases(c.Request.Context(), f)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.Render(c, http.StatusOK, "inbox", gin.H{"Title": "案件列表", "Queues": Queues, "Q": q, "Search": f.Query, "Rows": s.caseRows(cases)})
+}
+
+func (s *Server) casePage(c *gin.Context) {
+	s.renderCase(c, false)
+}
+
+func (s *Server) caseReveal(c *gin.Context) {
+	s.renderCase(c, true)
+}
+
+func (s *Server) renderCase(c *gin.Context, reveal bool) {
+	u := CurrentUser(c)
+	d, err := s.Cases.CaseDetail(c.Request.Context(), c.Param("no"), u, reveal)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if reveal && !d.Revealed {
+		s.errorPage(c, http.StatusForbidden, "您的角色无需查看申请人完整的个人信息")
+		return
+	}
+	row := s.caseRows([]*gongkai.Case{d.Case})[0]
+	s.Render(c, http.StatusOK, "case", gin.H{
+		"Title": d.Case.No, "D": d, "Row": row, "CanReveal": u.SeesPersonalData(d.Case),
+		"Results": gongkai.Results, "Flash": c.Query("done"), "ActErr": c.Query("err"),
+	})
+}
+
+func (s *Server) caseAct(c *gin.Context) {
+	u := CurrentUser(c)
+	no := c.Param("no")
+	in := caseflow.Input{
+		Action: caseflow.Action(c.PostForm("action")), Actor: u, Reason: c.PostForm("reason"),
+		Department: c.PostForm("department"), Assignee: c.PostForm("assignee"),
+		Result: gongkai.ResultKey(c.PostForm("result")), Nature: gongkai.MessageKind(c.PostForm("nature")),
+	}
+	if v := c.PostForm("on"); v != "" {
+		d, err := gongkai.ParseDate(v)
+		if err != nil {
+			s.errorPage(c, http.StatusUnprocessableEntity, err.Error())
+			return
+		}
+		in.On = d
+	}
+	in.Days, _ = strconv.Atoi(c.PostForm("days"))
+	in.FeeYuan, _ = strconv.Atoi(c.PostForm("fee_yuan"))
+	if _, err := s.Cases.Act(c.Request.Context(), no, in); err != nil {
+		status := httpStatus(err)
+		if status >= 500 {
+			s.fail(c, err)
+			return
+		}
+		s.errorPage(c, status, gongkai.ErrorMessage(err))
+		return
+	}
+	c.Redirect(http.StatusSeeOther, "/staff/cases/"+no+"?done="+string(in.Action))
+}
+
+func (s *Server) messageRaw(c *gin.Context) {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil {
+		s.errorPage(c, http.StatusNotFound, "邮件不存在")
+		return
+	}
+	m, err := s.Cases.Message(c.Request.Context(), id)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.Header("Content-Disposition", `attachment; filename="message-`+strconv.FormatInt(id, 10)+`.eml"`)
+	c.Data(http.StatusOK, "message/rfc822", m.Raw)
+}
+
+func (s *Server) usersPage(c *gin.Context) {
+	us, err := s.Staff.Users(c.Request.Context())
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.Render(c, http.StatusOK, "users", gin.H{"Title": "用户管理", "Users": us, "Roles": gongkai.Roles, "Error": c.Query("err")})
+}
+
+func (s *Server) userCreate(c *gin.Context) {
+	var roles []gongkai.Role
+	for _, r := range c.PostFormArray("roles") {
+		if gongkai.Role(r).Valid() {
+			roles = append(roles, gongkai.Role(r))
+		}
+	}
+	_, err := s.Staff.AddUser(c.Request.Context(), c.PostForm("username"), c.PostForm("password"), roles, c.PostForm("department"))
+	if err != nil {
+		if httpStatus(err) >= 500 {
+			s.fail(c, err)
+			return
+		}
+		us, _ := s.Staff.Users(c.Request.Context())
+		s.Render(c, httpStatus(err), "users", gin.H{"Title": "用户管理", "Users": us, "Roles": gongkai.Roles, "Error": gongkai.ErrorMessage(err)})
+		return
+	}
+	c.Redirect(http.StatusSeeOther, "/staff/admin/users")
+}
