@@ -276,3 +276,10 @@ func (tx *Tx) SetSetting(key, value string) error {
 	}
 	return nil
 }
+
+// ForceSchemaVersion records a schema version without applying anything; it
+// exists for tests of the newer-schema refusal.
+func (tx *Tx) ForceSchemaVersion(v int) error {
+	_, err := tx.exec(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, 'forced', ?)`, v, ts(tx.Now))
+	return err
+}

@@ -1,0 +1,74 @@
+package main
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"gongkai"
+	"gongkai/internal/testkit"
+)
+
+// TestBrowserFileAndOpen is the pattern every page test follows: a citizen
+// fills the public form in a real headless Chromium and gets a 受理编号; a
+// registrar logs in and opens that case.
+func TestBrowserFileAndOpen(t *testing.T) {
+	ctx := testkit.BrowserContext(t)
+	ta := startApp(t, testConfig(filepath.Join(t.TempDir(), "g.db")))
+	ta.addUser(t, "reg", gongkai.RoleRegistrar)
+
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(ta.URL+"/"),
+		chromedp.WaitVisible(`#apply-form`),
+		chromedp.SetValue(`#applicant_type`, "自然人"),
+		chromedp.SendKeys(`#name`, "王五"),
+		chromedp.SendKeys(`#id_number`, "11010519491231002X"),
+		chromedp.SendKeys(`#phone`, "139 0379 1562"),
+		chromedp.SendKeys(`#email`, "wangwu@example.com"),
+		chromedp.SendKeys(`#description`, "西工区2024年公共租赁住房配租名单"),
+		chromedp.SetValue(`#delivery`, "电子邮件"),
+		chromedp.Click(`#submit`),
+		chromedp.WaitVisible(`#case-no`),
+	)
+	if err != nil {
+		t.Fatalf("citizen files the form: %v", err)
+	}
+	caseNo, code, due := text(t, ctx, `#case-no`), text(t, ctx, `#query-code`), text(t, ctx, `#due-on`)
+	if !reCaseNo.MatchString(caseNo) || len(code) != 8 || !strings.Contains(due, "年") {
+		t.Fatalf("result page: case %q code %q due %q", caseNo, code, due)
+	}
+
+	err = chromedp.Do(ctx,
+		chromedp.Navigate(ta.URL+"/staff"),
+		chromedp.WaitVisible(`#username`),
+		chromedp.SendKeys(`#username`, "reg"),
+		chromedp.SendKeys(`#password`, "password-reg"),
+		chromedp.Click(`#login`),
+		chromedp.WaitVisible(`a[href="/staff/cases/`+caseNo+`"]`),
+		chromedp.Click(`a[href="/staff/cases/`+caseNo+`"]`),
+		chromedp.WaitVisible(`#description`),
+	)
+	if err != nil {
+		t.Fatalf("registrar opens the case: %v", err)
+	}
+	desc, name, idShown := text(t, ctx, `#description`), text(t, ctx, `#applicant-name`), text(t, ctx, `#id-number`)
+	if desc != "西工区2024年公共租赁住房配租名单" || name != "王五" {
+		t.Errorf("case page shows %q / %q", desc, name)
+	}
+	if idShown != gongkai.MaskID("11010519491231002X") {
+		t.Errorf("ID shown as %q, want it masked", idShown)
+	}
+}
+
+// text reads the visible text of the first element matching sel.
+func text(t *testing.T, ctx context.Context, sel string) string {
+	t.Helper()
+	s, err := chromedp.Run(ctx, chromedp.Text(sel))
+	if err != nil {
+		t.Fatalf("read %s: %v", sel, err)
+	}
+	return strings.TrimSpace(s)
+}
