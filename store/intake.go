@@ -1,0 +1,201 @@
+package store
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"gongkai"
+)
+
+// MessageIDFor returns the id of the stored message with this Message-ID and
+// content hash, or 0 when there is none (SMTP/IMAP de-duplication: a
+// redelivered or re-polled message finds the first copy).
+func (tx *Tx) MessageIDFor(messageID, sha string) (int64, error) {
+	var id int64
+	err := tx.queryRow(`SELECT id FROM messages WHERE sha256 = ? AND message_id = ? ORDER BY id LIMIT 1`, sha, messageID).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("store: find message: %w", err)
+	}
+	return id, nil
+}
+
+// PendingMessages lists up to limit stored but unprocessed messages with an
+// id above after, oldest first (the processor's restart-safe work list).
+func (tx *Tx) PendingMessages(after int64, limit int) ([]int64, error) {
+	rows, err := tx.query(`SELECT id FROM messages WHERE processed = 0 AND id > ? ORDER BY id LIMIT ?`, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: pending messages: %w", err)
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("store: scan pending message: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+// PendingRaw is a stored, unprocessed message as the processor reads it.
+type PendingRaw struct {
+	ID        int64
+	Raw       []byte
+	MessageID string
+	Source    string
+	ArrivedAt string // RFC 3339
+	Processed bool
+}
+
+// RawMessages loads the raw bytes of the given messages, in id order.
+func (tx *Tx) RawMessages(ids []int64) ([]PendingRaw, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	rows, err := tx.query(`SELECT id, raw, message_id, source, arrived_at, processed FROM messages WHERE id IN (`+placeholders(len(ids))+`) ORDER BY id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: load raw messages: %w", err)
+	}
+	defer rows.Close()
+	var out []PendingRaw
+	for rows.Next() {
+		var p PendingRaw
+		var processed int
+		if err := rows.Scan(&p.ID, &p.Raw, &p.MessageID, &p.Source, &p.ArrivedAt, &processed); err != nil {
+			return nil, fmt.Errorf("store: scan raw message: %w", err)
+		}
+		p.Processed = processed != 0
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// MessageProcessed reports whether a message has been processed already.
+func (tx *Tx) MessageProcessed(id int64) (bool, error) {
+	var p int
+	if err := tx.queryRow(`SELECT processed FROM messages WHERE id = ?`, id).Scan(&p); err != nil {
+		return false, notFound(err, "邮件")
+	}
+	return p != 0, nil
+}
+
+// CaseByLetterMessageID returns the case of the first of ids (Message-IDs,
+// with or without angle brackets) that gongkai sent: a letter's or an outbox
+// item's Message-ID. It returns nil, nil when none matches.
+func (tx *Tx) CaseByLetterMessageID(ids []string) (*gongkai.Case, error) {
+	for _, id := range ids {
+		id = strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(id), "<"), ">")
+		if id == "" {
+			continue
+		}
+		var caseID int64
+		err := tx.queryRow(`SELECT case_id FROM letters WHERE message_id IN (?, ?) AND case_id IS NOT NULL
+			UNION ALL SELECT case_id FROM outbox WHERE message_id IN (?, ?) AND case_id IS NOT NULL LIMIT 1`,
+			id, "<"+id+">", id, "<"+id+">").Scan(&caseID)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("store: find case by letter Message-ID: %w", err)
+		}
+		return tx.CaseByID(caseID)
+	}
+	return nil, nil
+}
+
+// FindCaseByNo returns the case with this 受理编号, or nil, nil when there is none.
+func (tx *Tx) FindCaseByNo(no string) (*gongkai.Case, error) {
+	c, err := tx.CaseByNo(no)
+	if gongkai.ErrorKind(err) == gongkai.ENotFound {
+		return nil, nil
+	}
+	return c, err
+}
+
+// Savepoint runs fn inside a SAVEPOINT of the transaction: when fn fails,
+// only its own writes are undone and the transaction goes on (one message of
+// a batch that cannot be filed does not undo the others).
+func (tx *Tx) Savepoint(name string, fn func() error) error {
+	if _, err := tx.exec(`SAVEPOINT ` + name); err != nil {
+		return fmt.Errorf("store: savepoint %s: %w", name, err)
+	}
+	if err := fn(); err != nil {
+		if _, rerr := tx.exec(`ROLLBACK TO ` + name); rerr != nil {
+			return fmt.Errorf("store: rollback to %s: %w (after %v)", name, rerr, err)
+		}
+		tx.exec(`RELEASE ` + name)
+		return err
+	}
+	if _, err := tx.exec(`RELEASE ` + name); err != nil {
+		return fmt.Errorf("store: release %s: %w", name, err)
+	}
+	return nil
+}
+
+// IMAPCursor returns the UIDVALIDITY and last stored UID of a mailbox; ok is
+// false when the mailbox was never polled.
+func (tx *Tx) IMAPCursor(mailbox string) (uidValidity, lastUID uint32, ok bool, err error) {
+	var v, l int64
+	err = tx.queryRow(`SELECT uidvalidity, last_uid FROM imap_state WHERE mailbox = ?`, mailbox).Scan(&v, &l)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, 0, false, nil
+	}
+	if err != nil {
+		return 0, 0, false, fmt.Errorf("store: IMAP cursor of %s: %w", mailbox, err)
+	}
+	return uint32(v), uint32(l), true, nil
+}
+
+// SetIMAPCursor moves the cursor of a mailbox; call it in the transaction
+// that stores the messages up to lastUID (STYLE.md habit 5).
+func (tx *Tx) SetIMAPCursor(mailbox string, uidValidity, lastUID uint32) error {
+	_, err := tx.exec(`INSERT INTO imap_state (mailbox, uidvalidity, last_uid) VALUES (?, ?, ?)
+		ON CONFLICT(mailbox) DO UPDATE SET uidvalidity = excluded.uidvalidity, last_uid = excluded.last_uid`,
+		mailbox, int64(uidValidity), int64(lastUID))
+	if err != nil {
+		return fmt.Errorf("store: move IMAP cursor of %s: %w", mailbox, err)
+	}
+	return nil
+}
+
+// CountMessages counts stored messages by kind ("" = all kinds, including pending).
+func (tx *Tx) CountMessages() (total, pending int, err error) {
+	err = tx.queryRow(`SELECT COUNT(*), COALESCE(SUM(processed = 0), 0) FROM messages`).Scan(&total, &pending)
+	if err != nil {
+		return 0, 0, fmt.Errorf("store: count messages: %w", err)
+	}
+	return total, pending, nil
+}
+
+// MessageCopies counts the stored copies of each Message-ID among ids (tests
+// and the crash check: every accepted message exactly once).
+func (tx *Tx) MessageCopies(messageIDs []string) (map[string]int, error) {
+	out := make(map[string]int, len(messageIDs))
+	for _, id := range messageIDs {
+		var n int
+		if err := tx.queryRow(`SELECT COUNT(*) FROM messages WHERE message_id = ?`, id).Scan(&n); err != nil {
+			return nil, fmt.Errorf("store: count copies of %s: %w", id, err)
+		}
+		out[id] = n
+	}
+	return out, nil
+}
+
+// Verdict returns the stored classifier verdict JSON of a message.
+func (tx *Tx) VerdictJSON(id int64) (string, error) {
+	var v string
+	if err := tx.queryRow(`SELECT verdict_json FROM messages WHERE id = ?`, id).Scan(&v); err != nil {
+		return "", notFound(err, "邮件")
+	}
+	return v, nil
+}
