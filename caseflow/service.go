@@ -179,7 +179,7 @@ func (s *Service) CaseDetail(ctx context.Context, no string, u *gongkai.User, re
 	if err != nil {
 		return nil, err
 	}
-	d.Allowed = Allowed(d.Case, u)
+	d.Allowed = AllowedOn(d.Case, u, gongkai.DateOf(s.DB.Now()))
 	return d, nil
 }
 

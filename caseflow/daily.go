@@ -1,0 +1,189 @@
+package caseflow
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"gongkai"
+	"gongkai/store"
+)
+
+// dailyActor acts for the daily worker: it records lapses of stop windows.
+var dailyActor = &gongkai.User{Username: "system", DisplayName: "系统", Roles: []gongkai.Role{gongkai.RoleAdmin}, Active: true}
+
+// Notifier delivers a reminder to a staff member (through the outbox once
+// letters are sent by mail); nil means reminders go to the history and log only.
+type Notifier func(ctx context.Context, username, subject, body string) error
+
+// DailyResult counts what one daily run did.
+type DailyResult struct {
+	Lapsed    int // stop windows that ran out and were recorded
+	Reminders int // reminders written (one per staff member and kind)
+}
+
+// RunDaily performs the morning duties for today (RULES.md §3.9): it records
+// expired stop windows (补正 not completed → result.other.no_correction,
+// fee not paid → result.other.no_fee, consultation/Art. 35 windows ended →
+// clock resumes) and reminds each handler of the cases due within 3 working
+// days or overdue, and the registrars of the whole list. It is restart-safe:
+// reminders_sent holds (day, user, kind), so a second run on the same day
+// sends nothing twice. Days off are skipped.
+func (s *Service) RunDaily(ctx context.Context, today gongkai.Date, notify Notifier) (DailyResult, error) {
+	var res DailyResult
+	working, err := s.Cal.IsWorkingDay(today)
+	if err != nil || !working {
+		return res, err
+	}
+	// 1. Lapses, each in its own transaction (one service call per case).
+	waiting, err := s.Cases(ctx, store.CaseFilter{Statuses: []gongkai.Status{gongkai.StatusCorrection, gongkai.StatusConsultation, gongkai.StatusFee, gongkai.StatusReasons}})
+	if err != nil {
+		return res, err
+	}
+	for _, c := range waiting {
+		act, ok := Expired(c, today)
+		if !ok {
+			continue
+		}
+		if _, err := s.Act(ctx, c.No, Input{Action: act, Actor: dailyActor, Reason: "期限届满，系统自动记录"}); err != nil {
+			s.log().Error("record lapse", "case_no", c.No, "action", act, "err", err)
+			continue
+		}
+		res.Lapsed++
+	}
+	// 2. Reminders.
+	horizon, err := s.Cal.AddWorkdays(today, SoonDays)
+	if err != nil {
+		return res, err
+	}
+	due, err := s.Cases(ctx, store.CaseFilter{Statuses: []gongkai.Status{gongkai.StatusRegistered, gongkai.StatusProcessing, gongkai.StatusDrafted, gongkai.StatusApproved}, DueBefore: horizon})
+	if err != nil {
+		return res, err
+	}
+	if len(due) == 0 {
+		return res, nil
+	}
+	byUser := map[string][]*gongkai.Case{}
+	for _, c := range due {
+		if c.Assignee != "" {
+			byUser[c.Assignee] = append(byUser[c.Assignee], c)
+		}
+	}
+	var registrars []string
+	err = s.DB.View(ctx, func(tx *store.Tx) error {
+		us, err := tx.Users()
+		for _, u := range us {
+			if u.Active && u.Has(gongkai.RoleRegistrar) {
+				registrars = append(registrars, u.Username)
+			}
+		}
+		return err
+	})
+	if err != nil {
+		return res, err
+	}
+	send := func(user, kind string, cases []*gongkai.Case) error {
+		subject, body := reminderText(today, kind, cases)
+		var fresh bool
+		err := s.DB.Update(ctx, func(tx *store.Tx) error {
+			var err error
+			if fresh, err = tx.MarkReminder(today, user, kind); err != nil || !fresh {
+				return err
+			}
+			for _, c := range cases {
+				if err := tx.AddEvent(&gongkai.Event{CaseID: c.ID, Actor: "system", Kind: "reminder",
+					Detail: fmt.Sprintf("已提醒 %s：答复期限 %s", user, c.DueOn.Chinese())}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil || !fresh {
+			return err
+		}
+		res.Reminders++
+		s.log().Info("reminder", "user", user, "kind", kind, "cases", len(cases))
+		if notify != nil {
+			return notify(ctx, user, subject, body)
+		}
+		return nil
+	}
+	users := make([]string, 0, len(byUser))
+	for u := range byUser {
+		users = append(users, u)
+	}
+	sort.Strings(users)
+	for _, u := range users {
+		if err := send(u, "handler", byUser[u]); err != nil {
+			return res, err
+		}
+	}
+	for _, u := range registrars {
+		if err := send(u, "summary", due); err != nil {
+			return res, err
+		}
+	}
+	return res, nil
+}
+
+func reminderText(today gongkai.Date, kind string, cases []*gongkai.Case) (string, string) {
+	var b strings.Builder
+	overdue := 0
+	for _, c := range cases {
+		state := "即将到期"
+		if c.DueOn.Before(today) {
+			state = "已超期"
+			overdue++
+		}
+		fmt.Fprintf(&b, "%s  %s  答复期限 %s（%s）  %s\n", c.No, c.Applicant.DisplayName(), c.DueOn.Chinese(), state, c.Department)
+	}
+	who := "您承办的"
+	if kind == "summary" {
+		who = "全部"
+	}
+	subject := fmt.Sprintf("【期限提醒】%s%d件申请即将到期或已超期（%s）", who, len(cases), today.Chinese())
+	return subject, fmt.Sprintf("%s：以下%d件申请的答复期限在3个工作日内或已超期（其中已超期%d件）：\n\n%s\n请及时办理。", today.Chinese(), len(cases), overdue, b.String())
+}
+
+// RunDailyWorker runs RunDaily every working morning at 08:00 Beijing time
+// (and at start-up if that time has passed), until ctx ends.
+func (s *Service) RunDailyWorker(ctx context.Context, notify Notifier) error {
+	for {
+		now := s.DB.Now().In(gongkai.Beijing)
+		if now.Hour() >= 8 {
+			if _, err := s.RunDaily(ctx, gongkai.DateOf(now), notify); err != nil {
+				s.log().Error("daily run", "err", err)
+			}
+		}
+		next := time.Date(now.Year(), now.Month(), now.Day(), 8, 0, 0, 0, gongkai.Beijing)
+		if !next.After(now) {
+			next = next.AddDate(0, 0, 1)
+		}
+		wait := time.Until(next)
+		if wait > time.Hour {
+			wait = time.Hour // re-check hourly: a clock change or a day-off correction is picked up
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
+	}
+}
+
+func (s *Service) log() interface {
+	Info(string, ...any)
+	Error(string, ...any)
+} {
+	if s.Log != nil {
+		return s.Log
+	}
+	return discardLog{}
+}
+
+type discardLog struct{}
+
+func (discardLog) Info(string, ...any)  {}
+func (discardLog) Error(string, ...any) {}

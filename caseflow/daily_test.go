@@ -1,0 +1,101 @@
+package caseflow_test
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"gongkai"
+	"gongkai/caseflow"
+	"gongkai/store"
+	"gongkai/workday"
+)
+
+func newService(t *testing.T, now *time.Time) *caseflow.Service {
+	t.Helper()
+	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "g.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	db.Now = func() time.Time { return *now }
+	return &caseflow.Service{DB: db, Cal: workday.New()}
+}
+
+func fileCase(t *testing.T, s *caseflow.Service) *gongkai.Case {
+	t.Helper()
+	app := gongkai.Application{ApplicantType: "自然人", Name: "张三", IDNumber: "110101199003074477", Phone: "13800000000",
+		Email: "a@example.com", Description: "某小区商品房预售许可证", Delivery: "电子邮件"}
+	c, _, err := s.File(context.Background(), app, gongkai.ChannelWeb, "", "applicant")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestRunDailyRemindsOnceAndRecordsLapses(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2025, 3, 3, 9, 0, 0, 0, gongkai.Beijing) // Mon, a working day
+	s := newService(t, &now)
+	s.DB.Update(ctx, func(tx *store.Tx) error {
+		tx.CreateUser(&gongkai.User{Username: "reg", Roles: []gongkai.Role{gongkai.RoleRegistrar}}, "x")
+		return tx.CreateUser(&gongkai.User{Username: "hand", Roles: []gongkai.Role{gongkai.RoleHandler}, Department: "办公室"}, "x")
+	})
+	reg := &gongkai.User{Username: "reg", Roles: []gongkai.Role{gongkai.RoleRegistrar}, Active: true}
+
+	// Case A: received 2025-03-03, due +20 wd = 2025-03-31; assigned to hand.
+	a := fileCase(t, s)
+	for _, in := range []caseflow.Input{{Action: "register", Actor: reg}, {Action: "assign", Actor: reg, Department: "办公室", Assignee: "hand"}} {
+		if _, err := s.Act(ctx, a.No, in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Case B: 补正 requested with a 5-working-day period: 2025-03-03 + 5 wd = 2025-03-10.
+	b := fileCase(t, s)
+	if _, err := s.Act(ctx, b.No, caseflow.Input{Action: "request_correction", Actor: reg, Days: 5, Reason: "缺少身份证明"}); err != nil {
+		t.Fatal(err)
+	}
+
+	// Thursday 2025-03-27: case A is due Mon 3/31, within 3 working days.
+	now = time.Date(2025, 3, 27, 8, 30, 0, 0, gongkai.Beijing)
+	res, err := s.RunDaily(ctx, gongkai.DateOf(now), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Reminders != 2 { // hand (handler) + reg (summary)
+		t.Errorf("reminders = %d, want 2", res.Reminders)
+	}
+	if res.Lapsed != 1 {
+		t.Errorf("lapsed = %d, want 1 (case B's 补正 period ended 2025-03-10)", res.Lapsed)
+	}
+	again, err := s.RunDaily(ctx, gongkai.DateOf(now), nil)
+	if err != nil || again.Reminders != 0 || again.Lapsed != 0 {
+		t.Errorf("second run the same day: %+v %v, want nothing", again, err)
+	}
+	// Saturday: nothing runs.
+	if sat, _ := s.RunDaily(ctx, gongkai.MustDate("2025-03-29"), nil); sat.Reminders != 0 {
+		t.Errorf("reminders on a Saturday: %d", sat.Reminders)
+	}
+	d, err := s.CaseDetail(ctx, b.No, reg, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Case.Status != gongkai.StatusClosed || d.Case.Result != gongkai.ResultNoCorrection {
+		t.Errorf("case B: %s %s, want closed with result.other.no_correction", d.Case.Status, d.Case.Result)
+	}
+	// K5: concluded on the day after the period, or the recording day if later.
+	if d.Case.AnsweredOn.String() != "2025-03-27" {
+		t.Errorf("case B answered on %s, want 2025-03-27 (recorded that day)", d.Case.AnsweredOn)
+	}
+	da, _ := s.CaseDetail(ctx, a.No, reg, false)
+	n := 0
+	for _, e := range da.Events {
+		if e.Kind == "reminder" {
+			n++
+		}
+	}
+	if n != 2 {
+		t.Errorf("case A has %d reminder events, want 2", n)
+	}
+}
