@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"gongkai"
+	"gongkai/internal/testkit"
 )
 
 // act posts one inbox action form of a case, as the page would.
@@ -30,10 +31,9 @@ func act(t *testing.T, ta *testApp, c *http.Client, no, action string, fields ma
 // inbox's forms, as registrar, handler and approver (issue 3).
 func TestInboxWalk(t *testing.T) {
 	cfg := testConfig(filepath.Join(t.TempDir(), "g.db"))
-	ta := startApp(t, cfg)
 	// Fix "today" to a known working day so that due dates are hand-checkable.
-	clock := time.Date(2025, 9, 26, 9, 0, 0, 0, gongkai.Beijing) // Fri
-	ta.DB.Now = func() time.Time { return clock }
+	clock := testkit.NewClock(time.Date(2025, 9, 26, 9, 0, 0, 0, gongkai.Beijing)) // Fri
+	ta := startApp(t, cfg, func(a *App) { a.DB.Now = clock.Now })
 	ta.addUser(t, "reg", gongkai.RoleRegistrar)
 	ta.addUser(t, "hand", gongkai.RoleHandler)
 	ta.addUser(t, "boss", gongkai.RoleApprover)
@@ -75,7 +75,7 @@ func TestInboxWalk(t *testing.T) {
 		{hand, "send_answer", map[string]string{"reason": "已通过电子邮件发送"}, gongkai.StatusClosed, "已办结"},
 	}
 	for _, s := range steps {
-		clock = clock.Add(time.Hour)
+		clock.Advance(time.Hour)
 		status, body := act(t, ta, s.who, no, s.action, s.fields)
 		if status != http.StatusSeeOther {
 			t.Fatalf("%s: status %d\n%.600s", s.action, status, body)

@@ -40,7 +40,7 @@ func testConfig(dbPath string) Config {
 	return cfg
 }
 
-func startApp(t testing.TB, cfg Config) *testApp {
+func startApp(t testing.TB, cfg Config, setup ...func(*App)) *testApp {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -50,6 +50,9 @@ func startApp(t testing.TB, cfg Config) *testApp {
 		t.Fatalf("NewApp: %v", err)
 	}
 	app.Staff.Cost = 4 // fast bcrypt in tests
+	for _, f := range setup {
+		f(app)
+	}
 	if err := app.Listen(); err != nil {
 		cancel()
 		t.Fatalf("Listen: %v", err)
