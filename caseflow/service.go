@@ -21,6 +21,9 @@ type Service struct {
 	// Suggest, when set, proposes a department (and reasons) for a new case
 	// from its text; the classifier provides it.
 	Suggest func(subject, text string) (department string, reasons []gongkai.Reason)
+	// RulesChanged is called with every routing rule after an admin edits
+	// them, so the classifier reloads without a restart.
+	RulesChanged func(rules []store.RoutingRule) error
 }
 
 // queryCodeAlphabet avoids look-alike characters (0/O, 1/I/L) so a code read

@@ -283,3 +283,5 @@ func (tx *Tx) ForceSchemaVersion(v int) error {
 	_, err := tx.exec(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, 'forced', ?)`, v, ts(tx.Now))
 	return err
 }
+
+func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }

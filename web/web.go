@@ -88,9 +88,14 @@ func (s *Server) Handler() (http.Handler, error) {
 	st.POST("/cases/:no/reveal", s.requireRole(gongkai.RoleRegistrar, gongkai.RoleHandler, gongkai.RoleAdmin), s.caseReveal)
 	st.POST("/cases/:no/act", s.caseAct)
 	st.GET("/messages/:id/raw", s.requireRole(gongkai.RoleRegistrar, gongkai.RoleAdmin), s.messageRaw)
+	st.GET("/cases/:no/verdict", s.verdictPage)
+	st.POST("/cases/:no/override", s.requireRole(gongkai.RoleRegistrar, gongkai.RoleAdmin), s.verdictOverride)
+	st.GET("/classifier", s.classifierStats)
 	adm := st.Group("/admin", s.requireRole(gongkai.RoleAdmin))
 	adm.GET("/users", s.usersPage)
 	adm.POST("/users", s.userCreate)
+	adm.GET("/routing", s.routingPage)
+	adm.POST("/routing", s.routingSave)
 
 	for _, f := range s.Extra {
 		f(r, s)
