@@ -12,7 +12,7 @@ type Email struct {
 
 	Subject  string
 	FromName string
-	FromAddr string // lower case
+	FromAddr string // as written (compare case-insensitively)
 	ReplyTo  string // first Reply-To address, lower case
 	To       []string
 	Date     time.Time // with the sender's own offset; zero when missing or unreadable

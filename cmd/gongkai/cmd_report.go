@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -13,7 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"gongkai"
+	"gongkai/annual"
 	"gongkai/caseflow"
 	"gongkai/ledger"
 	"gongkai/report"
@@ -26,84 +25,20 @@ func init() {
 	commands["import"] = cmdImport
 }
 
-// storeSource reads report rows from the database (report.Source).
-type storeSource struct{ db *store.DB }
-
-func (s storeSource) EachCase(ctx context.Context, year int, fn func(report.CaseRow) error) error {
-	return s.db.EachReportRow(ctx, year, func(r store.ReportRow) error {
-		return fn(report.CaseRow{No: r.No, ApplicantType: r.ApplicantType, ReceivedOn: r.ReceivedOn, AnsweredOn: r.AnsweredOn,
-			Result: r.Result, Counted: r.Counted, ReasonAsked: r.ReasonAsked})
-	})
-}
-
-func (s storeSource) Appeals(ctx context.Context, year int) ([]gongkai.Appeal, error) {
-	return s.db.AppealsFiled(ctx, year)
-}
-
-// reportOptions assembles the inputs of a year's report that are not cases:
-// the section 二 figures and prose saved by staff (or last year's prose as a
-// starting draft), the fee figures, and overrides from files.
-func reportOptions(ctx context.Context, db *store.DB, year int, agency, proactiveFile, textsFile string) (report.Options, error) {
-	opt := report.Options{Agency: agency}
-	var proJSON, textsJSON, lastPro, lastTexts string
-	err := db.View(ctx, func(tx *store.Tx) error {
-		var err error
-		if proJSON, textsJSON, err = tx.ReportDraft(year); err != nil {
-			return err
-		}
-		lastPro, lastTexts, err = tx.ReportDraft(year - 1)
-		return err
-	})
+// readInput reads an override file of `gongkai report`; an empty file
+// stands for an empty object (all figures zero, all prose generated or empty).
+func readInput(file string) (string, error) {
+	if file == "" {
+		return "", nil
+	}
+	b, err := os.ReadFile(file)
 	if err != nil {
-		return opt, err
+		return "", usagef("%v", err)
 	}
-	if textsJSON == "" {
-		textsJSON = lastTexts // pre-filled from last year's text (issue 7)
+	if strings.TrimSpace(string(b)) == "" {
+		return "{}", nil
 	}
-	read := func(file string) (string, error) {
-		b, err := os.ReadFile(file)
-		if err != nil {
-			return "", usagef("%v", err)
-		}
-		return string(b), nil
-	}
-	if proactiveFile != "" {
-		if proJSON, err = read(proactiveFile); err != nil {
-			return opt, err
-		}
-	}
-	if textsFile != "" {
-		if textsJSON, err = read(textsFile); err != nil {
-			return opt, err
-		}
-	}
-	if err := decodeStrict(proJSON, &opt.Proactive); err != nil {
-		return opt, usagef("第二部分数据（proactive）格式不正确：%v", err)
-	}
-	if err := decodeStrict(textsJSON, &opt.Texts); err != nil {
-		return opt, usagef("正文草稿（texts）格式不正确：%v", err)
-	}
-	if lastPro != "" {
-		var lp report.Proactive
-		if decodeStrict(lastPro, &lp) == nil {
-			opt.LastYearProactive = &lp
-		}
-	}
-	notices, paid, err := db.FeeFigures(ctx, year)
-	if err != nil {
-		return opt, err
-	}
-	opt.Fees = report.Fees{Notices: notices, AmountYuan: float64(paid)}
-	return opt, nil
-}
-
-func decodeStrict(s string, v any) error {
-	if strings.TrimSpace(s) == "" {
-		return nil
-	}
-	dec := json.NewDecoder(strings.NewReader(s))
-	dec.DisallowUnknownFields()
-	return dec.Decode(v)
+	return string(b), nil
 }
 
 func cmdReport(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
@@ -133,11 +68,16 @@ func cmdReport(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 		return err
 	}
 	defer d.Close()
-	opt, err := reportOptions(ctx, d, *year, *agency, *proactive, *texts)
+	proJSON, err := readInput(*proactive)
 	if err != nil {
 		return err
 	}
-	r, err := report.Build(ctx, storeSource{d}, *year, opt)
+	textsJSON, err := readInput(*texts)
+	if err != nil {
+		return err
+	}
+	svc := &annual.Service{DB: d, Agency: *agency}
+	r, err := svc.BuildWith(ctx, *year, proJSON, textsJSON)
 	if err != nil {
 		return err
 	}

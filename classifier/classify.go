@@ -1,0 +1,177 @@
+package classifier
+
+import (
+	"regexp"
+	"strings"
+	"time"
+
+	"gongkai"
+)
+
+// message is what Classify works on: the e-mail's signals and the text the
+// applicant wrote, chosen and cleaned.
+type message struct {
+	e        *gongkai.Email // nil for free text
+	subject  string
+	body     string // the applicant's text (forwarding notes and quoted history left out)
+	newText  string // the unquoted text as written (for case numbers)
+	relay    bool   // From is a relay, never the applicant
+	relayEv  string
+	fwdName  string // the original sender of a forwarded message
+	fwdAddr  string
+	exclude  map[string]bool
+	now      time.Time
+	hasHeads bool // e-mail headers are available
+}
+
+var (
+	reQuoteHead = regexp.MustCompile(`(?i)^\s*(-{2,}\s*(原始邮件|原邮件|original message|reply message)\s*-{2,}|在.{0,200}写道[：:]?|on\s.{0,250}\swrote:?)\s*$`)
+	reFwdHead   = regexp.MustCompile(`(?i)^\s*-{2,}\s*(转发邮件信息|转发的邮件|转发邮件|forwarded message|以下为转发内容)\s*-{2,}\s*$|^\s*begin forwarded message:?\s*$`)
+	reFwdFrom   = regexp.MustCompile(`(?i)^\s*(发件人|发信人|from)\s*[:：]\s*"?([^"<\n]*?)"?\s*<([^>\s]+@[^>\s]+)>`)
+	reFwdSubj   = regexp.MustCompile(`(?i)^\s*(fwd?|转发|转寄|轉寄|轉發)\s*[:：]`)
+)
+
+// cutQuoted drops quoted history the parser may have left in a text.
+func cutQuoted(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		if reQuoteHead.MatchString(l) || strings.HasPrefix(strings.TrimSpace(l), ">") {
+			return strings.Join(lines[:i], "\n")
+		}
+	}
+	return s
+}
+
+// prepare chooses the applicant's text and the sender signals of an e-mail.
+func (c *Classifier) prepare(e *gongkai.Email) *message {
+	m := &message{e: e, subject: e.Subject, hasHeads: true, exclude: map[string]bool{}}
+	m.now = e.Date
+	if m.now.IsZero() {
+		m.now = c.now()
+	}
+	for _, a := range e.To {
+		m.exclude[strings.ToLower(a)] = true
+	}
+	nt := e.NewText
+	if strings.TrimSpace(nt) == "" {
+		nt = e.Text
+	}
+	m.newText = nt
+	body := cutQuoted(nt)
+	// Where the plain part only says "see the table", the HTML part has the form.
+	if e.HTMLText != "" {
+		h := cutQuoted(e.HTMLText)
+		if c.richness(h) > c.richness(body)+1 {
+			body = h
+		}
+	}
+	// A forwarded request: the applicant is the original sender, below the note.
+	if lines := strings.Split(body, "\n"); true {
+		for i, l := range lines {
+			if reFwdHead.MatchString(l) || (reFwdFrom.MatchString(l) && (reFwdSubj.MatchString(e.Subject) || i > 0)) {
+				rest := lines[i:]
+				for _, h := range rest[:min(len(rest), 8)] {
+					if mm := reFwdFrom.FindStringSubmatch(h); mm != nil {
+						m.fwdName, m.fwdAddr = strings.TrimSpace(mm[2]), strings.ToLower(mm[3])
+						break
+					}
+				}
+				if m.fwdAddr != "" || reFwdHead.MatchString(l) {
+					body = strings.Join(rest, "\n")
+				}
+				break
+			}
+		}
+	}
+	if m.fwdAddr == "" && reFwdSubj.MatchString(e.Subject) && len(e.Embedded) > 0 && e.MediaType != "multipart/report" {
+		em := e.Embedded[0]
+		m.fwdName, m.fwdAddr = em.FromName, strings.ToLower(em.FromAddr)
+		body = firstNonEmpty(em.NewText, em.Text)
+	}
+	// A request that is only in an attached form (.docx, .txt, .html).
+	if !c.hasRequest(body) {
+		var att []string
+		for _, a := range e.Attachments {
+			if strings.TrimSpace(a.Text) != "" {
+				att = append(att, a.Text)
+			}
+		}
+		if len(att) > 0 {
+			body = body + "\n\n" + strings.Join(att, "\n\n")
+		}
+	}
+	m.body = body
+	// Relays: portals, the 区长信箱, 12345, another agency forwarding.
+	fromM := c.r.simp(e.FromName + " " + e.FromAddr)
+	subjM := c.r.simp(e.Subject)
+	bodyM := c.r.simp(nt)
+	var subjHit, textHit string
+	for _, rr := range c.r.relay {
+		switch rr.scope {
+		case "from":
+			if loc := rr.re.FindStringIndex(fromM); loc != nil && !m.relay {
+				m.relay, m.relayEv = true, "发件人“"+strings.TrimSpace(e.FromName+" <"+e.FromAddr+">")+"”是转办/平台邮箱"
+			}
+		case "subject":
+			if loc := rr.re.FindStringIndex(subjM); loc != nil {
+				subjHit = subjM[loc[0]:loc[1]]
+			}
+		case "text":
+			if loc := rr.re.FindStringIndex(bodyM); loc != nil {
+				textHit = bodyM[loc[0]:loc[1]]
+			}
+		}
+	}
+	if !m.relay && subjHit != "" && textHit != "" {
+		m.relay, m.relayEv = true, "主题“"+subjHit+"”及正文“"+textHit+"”表明是转办来信"
+	}
+	if !m.relay && m.fwdAddr != "" && m.fwdAddr != strings.ToLower(e.FromAddr) {
+		m.relay, m.relayEv = true, "转发邮件：原发件人为"+m.fwdAddr
+	}
+	if m.relay {
+		m.exclude[strings.ToLower(e.FromAddr)] = true
+	}
+	return m
+}
+
+// richness scores how much of a request a text holds (form fields, a request phrase).
+func (c *Classifier) richness(s string) int {
+	t := c.r.prep(s)
+	n := len(c.r.scanForm(t.lines()))
+	if c.hasRequest(s) {
+		n += 2
+	}
+	return n
+}
+
+// hasRequest reports a request phrase or a description field.
+func (c *Classifier) hasRequest(s string) bool {
+	t := c.r.prep(s)
+	masked := reLawTitle.ReplaceAllStringFunc(t.m, func(x string) string { return strings.Repeat("_", len(x)) })
+	for _, re := range c.r.triggers {
+		if loc := re.FindStringIndex(masked); loc != nil && c.r.substantive(t.m[loc[1]:]) {
+			return true
+		}
+	}
+	for _, k := range c.r.scanForm(t.lines()) {
+		if k.field == "description" {
+			return true
+		}
+	}
+	return false
+}
+
+// Classify classifies one parsed e-mail. h may be nil (no repeat detection).
+func (c *Classifier) Classify(e *gongkai.Email, h History) gongkai.Verdict {
+	if e == nil {
+		return gongkai.Verdict{Nature: gongkai.KindUnparsed, Delivery: "unspecified", MissingFields: []string{}, Items: []string{}}
+	}
+	return c.classify(c.prepare(e), h)
+}
+
+// ClassifyText classifies free text typed in the web form or chat (no headers):
+// extraction, nature, department and missing fields.
+func (c *Classifier) ClassifyText(subject, text string, h History) gongkai.Verdict {
+	m := &message{subject: subject, body: text, newText: text, exclude: map[string]bool{}, now: c.now()}
+	return c.classify(m, h)
+}

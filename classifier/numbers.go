@@ -1,0 +1,226 @@
+package classifier
+
+import (
+	"regexp"
+	"strings"
+	"time"
+
+	"gongkai"
+)
+
+var (
+	// An 18-character ID, possibly written in groups ("410303 1985 0612 355X").
+	reID18 = regexp.MustCompile(`(?:^|[^0-9A-Za-z])([1-9]\d{5}[ -]?(?:\d[ -]?){11}[0-9Xx])(?:$|[^0-9A-Za-z])`)
+	reID15 = regexp.MustCompile(`(?:^|[^0-9A-Za-z])([1-9]\d{14})(?:$|[^0-9A-Za-z])`)
+	// Passport and permit numbers: a letter or two and 7–10 digits.
+	rePermit = regexp.MustCompile(`(?i)(?:^|[^0-9A-Za-z])([A-Z]{1,2}\d{7,10})(?:$|[^0-9A-Za-z])`)
+	reCredit = regexp.MustCompile(`(?:^|[^0-9A-Za-z])([0-9A-HJ-NP-RTUWXY]{2}\d{6}[0-9A-HJ-NP-RTUWXY]{9}[0-9A-HJ-NP-RTUWXY])(?:$|[^0-9A-Za-z])`)
+	reEmail  = regexp.MustCompile(`[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}`)
+	reCase   = regexp.MustCompile(`GK-\d{4}-\d{6}`)
+	// Phones: mainland mobiles (with an optional +86), landlines with an area
+	// code, international numbers with "+".
+	reMobile   = regexp.MustCompile(`(?:^|[^0-9+])((?:(?:\+|00)?86[ -]?)?1[3-9]\d(?:[ -]?\d){8})(?:$|[^0-9])`)
+	reLandline = regexp.MustCompile(`(?:^|[^0-9])((?:\(0\d{2,3}\)|0\d{2,3})[ -]?\d{3,4}[ -]?\d{4})(?:$|[^0-9])`)
+	reIntl     = regexp.MustCompile(`(?:^|[^0-9])(\+\d{1,3}[ (\-]*\d[\d ()\-]{5,16}\d)`)
+	reDate     = regexp.MustCompile(`\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?`)
+)
+
+// mask blanks out spans in s with spaces (byte for byte, so offsets hold).
+func mask(s string, spans [][]int) string {
+	if len(spans) == 0 {
+		return s
+	}
+	b := []byte(s)
+	for _, sp := range spans {
+		for i := sp[0]; i < sp[1]; i++ {
+			b[i] = ' '
+		}
+	}
+	return string(b)
+}
+
+// normPhone normalises one written phone number: an 11-digit mobile, a landline
+// as 0379-63218857, or "+" and digits for an international number. mobile
+// reports a mainland mobile.
+func normPhone(s string) (phone string, mobile bool) {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexAny(s, "转xX#"); i > 0 && strings.ContainsAny(s[:i], "0123456789") {
+		s = s[:i] // extension
+	}
+	plus := strings.HasPrefix(s, "+")
+	var d strings.Builder
+	for _, r := range s {
+		if r >= '0' && r <= '9' {
+			d.WriteRune(r)
+		}
+	}
+	ds := d.String()
+	if strings.HasPrefix(ds, "0086") {
+		ds, plus = ds[2:], true
+	}
+	if (plus || len(ds) == 13) && strings.HasPrefix(ds, "86") && len(ds) == 13 && ds[2] == '1' {
+		return ds[2:], true
+	}
+	if plus {
+		if len(ds) < 7 {
+			return "", false
+		}
+		return "+" + ds, false
+	}
+	if len(ds) == 11 && ds[0] == '1' && ds[1] >= '3' {
+		return ds, true
+	}
+	if ds != "" && ds[0] == '0' && len(ds) >= 10 && len(ds) <= 12 {
+		area := 4
+		if ds[1] == '1' || ds[1] == '2' {
+			area = 3
+		}
+		return ds[:area] + "-" + ds[area:], false
+	}
+	if len(ds) >= 7 && len(ds) <= 8 {
+		return ds, false
+	}
+	return "", false
+}
+
+type phoneHit struct {
+	phone    string
+	mobile   bool
+	labelled bool
+	ev       string
+}
+
+// pickPhone chooses among the numbers found: with two, the mainland mobile
+// (corpus README "phone"); labelled ones before free-text ones.
+func pickPhone(hits []phoneHit) (phoneHit, bool) {
+	for _, want := range []func(phoneHit) bool{
+		func(h phoneHit) bool { return h.mobile && h.labelled },
+		func(h phoneHit) bool { return h.mobile },
+		func(h phoneHit) bool { return h.labelled },
+		func(h phoneHit) bool { return true },
+	} {
+		for _, h := range hits {
+			if want(h) {
+				return h, true
+			}
+		}
+	}
+	return phoneHit{}, false
+}
+
+// phonesIn finds phone numbers in s (which should have IDs, codes, e-mail
+// addresses and dates masked).
+func phonesIn(s string, labelled bool) []phoneHit {
+	var out []phoneHit
+	taken := [][]int{}
+	overlaps := func(a, b int) bool {
+		for _, t := range taken {
+			if a < t[1] && b > t[0] {
+				return true
+			}
+		}
+		return false
+	}
+	for _, re := range []*regexp.Regexp{reIntl, reMobile, reLandline} {
+		for _, m := range re.FindAllStringSubmatchIndex(s, -1) {
+			a, b := m[2], m[3]
+			if overlaps(a, b) {
+				continue
+			}
+			p, mob := normPhone(s[a:b])
+			if p == "" {
+				continue
+			}
+			if strings.HasPrefix(p, "+") && !mob {
+				// +86 numbers were normalised above; other "+" numbers need 7+ digits.
+				if len(p) < 8 {
+					continue
+				}
+			}
+			taken = append(taken, []int{a, b})
+			out = append(out, phoneHit{phone: p, mobile: mob, labelled: labelled, ev: strings.TrimSpace(s[a:b])})
+		}
+	}
+	// Keep the order of appearance.
+	for i := 1; i < len(out); i++ {
+		for j := i; j > 0 && strings.Index(s, out[j].ev) < strings.Index(s, out[j-1].ev); j-- {
+			out[j], out[j-1] = out[j-1], out[j]
+		}
+	}
+	return out
+}
+
+// idHit is an identity number found in a text.
+type idHit struct {
+	number   string
+	idType   string
+	valid    *bool
+	labelled bool
+	ev       string
+	span     []int
+}
+
+func boolp(b bool) *bool { return &b }
+
+// checkID builds an idHit for an 18- or 15-character number of the GB 11643 kind.
+func checkID(n, idType string, now time.Time) idHit {
+	h := idHit{number: n, idType: idType}
+	if idType == "" {
+		switch {
+		case strings.HasPrefix(n, "81") || strings.HasPrefix(n, "82"):
+			h.idType = "港澳居民居住证"
+		case strings.HasPrefix(n, "83"):
+			h.idType = "台湾居民居住证"
+		default:
+			h.idType = "居民身份证"
+		}
+	}
+	if gongkai.IDTypeHasCheckDigit(h.idType) {
+		h.valid = boolp(gongkai.CheckIDNumber(n, now).Valid)
+	}
+	return h
+}
+
+// plausibleID reports whether an unlabelled 18-character number looks like an
+// ID (a real-looking birth date), so that account or record numbers are not taken.
+func plausibleID(n string) bool {
+	if len(n) != 18 {
+		return false
+	}
+	y := atoi(n[6:10])
+	m := atoi(n[10:12])
+	d := atoi(n[12:14])
+	return y >= 1900 && y <= 2030 && m >= 1 && m <= 12 && d >= 1 && d <= 31
+}
+
+func atoi(s string) int {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return -1
+		}
+		n = n*10 + int(s[i]-'0')
+	}
+	return n
+}
+
+// idTypeOf maps what a writer calls the document to the schema's id_type.
+func idTypeOf(m string) string {
+	switch {
+	case strings.Contains(m, "居住证") && strings.Contains(m, "台"):
+		return "台湾居民居住证"
+	case strings.Contains(m, "居住证"):
+		return "港澳居民居住证"
+	case strings.Contains(m, "台胞证") || (strings.Contains(m, "台湾") && strings.Contains(m, "通行证")):
+		return "台湾居民来往大陆通行证"
+	case strings.Contains(m, "回乡证") || strings.Contains(m, "通行证"):
+		return "港澳居民来往内地通行证"
+	case strings.Contains(m, "永久居留"):
+		return "外国人永久居留身份证"
+	case strings.Contains(m, "护照") || strings.Contains(m, "passport"):
+		return "护照"
+	case strings.Contains(m, "身份证") || strings.Contains(m, "身份号码"):
+		return "居民身份证"
+	}
+	return ""
+}
