@@ -42,6 +42,7 @@ var Options = []Option{
 	{"admin-password", "GONGKAI_ADMIN_PASSWORD", "", true, "首次启动时创建 admin 账户的密码"},
 	{"calendar", "GONGKAI_CALENDAR", "", false, "补充的节假日安排文件"},
 	{"secure-cookies", "GONGKAI_SECURE_COOKIES", "false", false, "经 HTTPS 提供服务时设为 true"},
+	{"daily", "GONGKAI_DAILY", "true", false, "每个工作日早8点发送期限提醒并记录逾期未补正、未缴费（false 为关闭）"},
 }
 
 // Config holds resolved settings.

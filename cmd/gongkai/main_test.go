@@ -37,6 +37,7 @@ func testConfig(dbPath string) Config {
 	cfg["http"] = "127.0.0.1:0"
 	cfg["smtp"] = "127.0.0.1:0"
 	cfg["file-rate"] = "0"
+	cfg["daily"] = "false" // tests drive RunDaily themselves, on a fixed date
 	return cfg
 }
 
