@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"gongkai"
 )
@@ -80,13 +81,15 @@ func (tx *Tx) RawMessages(ids []int64) ([]PendingRaw, error) {
 	return out, rows.Err()
 }
 
-// MessageProcessed reports whether a message has been processed already.
+// MessageProcessed reports whether a message has been processed already
+// (a missing message counts as processed: there is nothing to do). It reads
+// the pending index, not the row behind its raw bytes.
 func (tx *Tx) MessageProcessed(id int64) (bool, error) {
-	var p int
-	if err := tx.queryRow(`SELECT processed FROM messages WHERE id = ?`, id).Scan(&p); err != nil {
-		return false, notFound(err, "邮件")
+	var pending int
+	if err := tx.queryRow(`SELECT COUNT(*) FROM messages INDEXED BY messages_pending WHERE processed = 0 AND id = ?`, id).Scan(&pending); err != nil {
+		return false, fmt.Errorf("store: message %d processed: %w", id, err)
 	}
-	return p != 0, nil
+	return pending == 0, nil
 }
 
 // CaseByLetterMessageID returns the case of the first of ids (Message-IDs,
@@ -99,7 +102,7 @@ func (tx *Tx) CaseByLetterMessageID(ids []string) (*gongkai.Case, error) {
 			continue
 		}
 		var caseID int64
-		err := tx.queryRow(`SELECT case_id FROM letters WHERE message_id IN (?, ?) AND case_id IS NOT NULL
+		err := tx.queryRow(`SELECT case_id FROM letters WHERE message_id IN (?, ?) AND message_id <> '' AND case_id IS NOT NULL
 			UNION ALL SELECT case_id FROM outbox WHERE message_id IN (?, ?) AND case_id IS NOT NULL LIMIT 1`,
 			id, "<"+id+">", id, "<"+id+">").Scan(&caseID)
 		if errors.Is(err, sql.ErrNoRows) {
@@ -168,9 +171,13 @@ func (tx *Tx) SetIMAPCursor(mailbox string, uidValidity, lastUID uint32) error {
 	return nil
 }
 
-// CountMessages counts stored messages by kind ("" = all kinds, including pending).
+// CountMessages counts stored messages and those awaiting processing. Both
+// counts come from indexes: reading processed from the rows themselves
+// would walk the overflow pages of every raw message before it.
 func (tx *Tx) CountMessages() (total, pending int, err error) {
-	err = tx.queryRow(`SELECT COUNT(*), COALESCE(SUM(processed = 0), 0) FROM messages`).Scan(&total, &pending)
+	if err = tx.queryRow(`SELECT COUNT(*) FROM messages`).Scan(&total); err == nil {
+		err = tx.queryRow(`SELECT COUNT(*) FROM messages WHERE processed = 0`).Scan(&pending)
+	}
 	if err != nil {
 		return 0, 0, fmt.Errorf("store: count messages: %w", err)
 	}
@@ -198,4 +205,67 @@ func (tx *Tx) VerdictJSON(id int64) (string, error) {
 		return "", notFound(err, "邮件")
 	}
 	return v, nil
+}
+
+// PriorCase is what the duplicate check needs of an earlier case.
+type PriorCase struct {
+	No          string
+	Description string
+	Status      gongkai.Status
+	ArrivedAt   time.Time
+}
+
+// PriorCases lists earlier cases of an applicant, oldest first (the
+// classifier's duplicate check, RULES.md §7 重复申请): by ID number when one
+// is given (indexed), else by name among the latest nameWindow cases (the
+// schema has no index on name; a migration adding one would lift the window).
+func (tx *Tx) PriorCases(idNumber, name string, limit int) ([]PriorCase, error) {
+	var q string
+	var args []any
+	switch {
+	case idNumber != "":
+		q, args = `id_number = ? AND id_number <> ''`, []any{idNumber} // the partial index cases_id_number
+	case name != "":
+		q, args = `name = ? AND id > (SELECT COALESCE(MAX(id), 0) FROM cases) - ?`, []any{name, nameWindow}
+	default:
+		return nil, nil
+	}
+	rows, err := tx.query(`SELECT case_no, description, status, arrived_at FROM cases WHERE `+q+` ORDER BY id LIMIT ?`, append(args, limit)...)
+	if err != nil {
+		return nil, fmt.Errorf("store: prior cases: %w", err)
+	}
+	defer rows.Close()
+	var out []PriorCase
+	for rows.Next() {
+		var c PriorCase
+		var status, arrived string
+		if err := rows.Scan(&c.No, &c.Description, &status, &arrived); err != nil {
+			return nil, fmt.Errorf("store: scan prior case: %w", err)
+		}
+		c.Status, c.ArrivedAt = gongkai.Status(status), parseTS(arrived)
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// nameWindow is how many recent cases a look-up by name scans.
+const nameWindow = 5000
+
+// CreateFiledMessage stores an inbound message that was parsed and
+// classified before storing (single-write intake), with its verdict, and
+// sets m.ID.
+func (tx *Tx) CreateFiledMessage(m *gongkai.Message, verdictJSON string) error {
+	var caseID any
+	if m.CaseID != 0 {
+		caseID = m.CaseID
+	}
+	res, err := tx.exec(`INSERT INTO messages (case_id, channel, source, arrived_at, raw, sha256, message_id, subject, from_addr, kind, malformed, defects, parse_error, verdict_json, processed, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)`,
+		caseID, string(m.Channel), m.Source, ts(m.ArrivedAt), m.Raw, m.SHA256, m.MessageID, m.Subject, m.From, string(m.Kind),
+		b2i(m.Malformed), strings.Join(m.Defects, ","), m.ParseError, verdictJSON, ts(tx.Now))
+	if err != nil {
+		return fmt.Errorf("store: store message: %w", err)
+	}
+	m.ID, _ = res.LastInsertId()
+	return nil
 }

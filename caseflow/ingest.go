@@ -1,0 +1,746 @@
+package caseflow
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"regexp"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"gongkai"
+	"gongkai/intake"
+	"gongkai/store"
+)
+
+// E-mail intake (issue 4). Receiving and processing are two steps:
+//
+//   - Receive/ReceiveBatch store the raw bytes durably (one transaction,
+//     fsync'd WAL) and nothing else, so that the SMTP listener can answer 250
+//     and the IMAP poller can move its cursor the moment the message is safe
+//     (STYLE.md habit 5).
+//   - Process/ProcessPending read stored, unprocessed messages, parse and
+//     classify them, and in one transaction per batch turn each into a new
+//     case, a follow-up, a bounce or auto-reply, spam, a non-request, or an
+//     unparsable message for staff. What is pending lives in SQLite
+//     (messages.processed = 0), so a restart resumes where it stopped.
+
+// Incoming is one raw message handed to ReceiveBatch.
+type Incoming struct {
+	Raw     []byte
+	Source  string    // "smtp", "imap:INBOX"
+	Arrived time.Time // when the agency's mail system got it (SMTP: now; IMAP: INTERNALDATE)
+
+	prep *parsed // set by Intake.Prepare
+}
+
+// Cursor is an IMAP mailbox position stored with the messages it covers.
+type Cursor struct {
+	Mailbox     string
+	UIDValidity uint32
+	LastUID     uint32
+}
+
+// Receive stores one raw message durably and returns its id. A message
+// already stored (same Message-ID and SHA-256) is not stored again: its
+// first id is returned.
+func (s *Service) Receive(ctx context.Context, raw []byte, source string, arrived time.Time) (int64, error) {
+	ids, err := s.ReceiveBatch(ctx, []Incoming{{Raw: raw, Source: source, Arrived: arrived}}, nil)
+	if err != nil {
+		return 0, err
+	}
+	return ids[0], nil
+}
+
+// ReceiveBatch stores many raw messages in one transaction (group commit)
+// and, when cur is not nil, moves the IMAP cursor in the same transaction.
+// ids[i] is the id of in[i] (the earlier copy for a duplicate).
+func (s *Service) ReceiveBatch(ctx context.Context, in []Incoming, cur *Cursor) ([]int64, error) {
+	ids := make([]int64, len(in))
+	keys := make([][2]string, len(in))
+	for i, m := range in {
+		keys[i] = [2]string{HeaderMessageID(m.Raw), sha(m.Raw)}
+	}
+	err := s.DB.Update(ctx, func(tx *store.Tx) error {
+		for i, m := range in {
+			id, err := tx.MessageIDFor(keys[i][0], keys[i][1])
+			if err != nil {
+				return err
+			}
+			if id != 0 {
+				ids[i] = id
+				continue
+			}
+			arrived := m.Arrived
+			if arrived.IsZero() {
+				arrived = tx.Now
+			}
+			msg := &gongkai.Message{Channel: gongkai.ChannelEmail, Source: m.Source, ArrivedAt: arrived,
+				Raw: m.Raw, SHA256: keys[i][1], MessageID: keys[i][0], Kind: gongkai.KindPending}
+			if err := tx.CreateMessage(msg); err != nil {
+				return err
+			}
+			ids[i] = msg.ID
+		}
+		if cur != nil {
+			return tx.SetIMAPCursor(cur.Mailbox, cur.UIDValidity, cur.LastUID)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("caseflow: storing %d received messages: %w", len(in), err)
+	}
+	return ids, nil
+}
+
+// IMAPCursor returns the stored cursor of an IMAP mailbox (zero values when
+// it was never polled).
+func (s *Service) IMAPCursor(ctx context.Context, mailbox string) (Cursor, error) {
+	c := Cursor{Mailbox: mailbox}
+	err := s.DB.View(ctx, func(tx *store.Tx) error {
+		var err error
+		c.UIDValidity, c.LastUID, _, err = tx.IMAPCursor(mailbox)
+		return err
+	})
+	return c, err
+}
+
+// HeaderMessageID reads the Message-ID of a raw message without parsing the
+// rest (the de-duplication key at receive time), without angle brackets;
+// "" when there is none.
+func HeaderMessageID(raw []byte) string {
+	end := bytes.Index(raw, []byte("\n\n"))
+	if e2 := bytes.Index(raw, []byte("\r\n\r\n")); e2 >= 0 && (end < 0 || e2 < end) {
+		end = e2
+	}
+	if end < 0 {
+		end = len(raw)
+	}
+	hdr := raw[:end]
+	for len(hdr) > 0 {
+		line := hdr
+		if i := bytes.IndexByte(hdr, '\n'); i >= 0 {
+			line, hdr = hdr[:i], hdr[i+1:]
+		} else {
+			hdr = nil
+		}
+		if len(line) < 11 || !bytes.EqualFold(line[:11], []byte("message-id:")) {
+			continue
+		}
+		v := string(line[11:])
+		// Unfold continuation lines.
+		for len(hdr) > 0 && (hdr[0] == ' ' || hdr[0] == '\t') {
+			next := hdr
+			if i := bytes.IndexByte(hdr, '\n'); i >= 0 {
+				next, hdr = hdr[:i], hdr[i+1:]
+			} else {
+				hdr = nil
+			}
+			v += string(next)
+		}
+		v = strings.TrimSpace(v)
+		if i := strings.IndexByte(v, '<'); i >= 0 {
+			if j := strings.IndexByte(v[i:], '>'); j > 0 {
+				return strings.TrimSpace(v[i+1 : i+j])
+			}
+		}
+		return strings.Trim(v, "<> \t\r")
+	}
+	return ""
+}
+
+// Prepare parses and classifies m before it is stored, outside any
+// transaction, so that Intake.ReceiveBatch can store and file it with one
+// write. Listeners call it in their own goroutines (parallel parsing).
+func (in *Intake) Prepare(m *Incoming) {
+	arrived := m.Arrived
+	if arrived.IsZero() {
+		arrived = time.Now()
+		m.Arrived = arrived
+	}
+	p := &parsed{PendingRaw: store.PendingRaw{Raw: m.Raw, Source: m.Source}, arrived: arrived}
+	in.parseOne(p)
+	m.prep = p
+}
+
+// ReceiveBatch stores many messages in one transaction (group commit), and
+// moves the IMAP cursor in it when cur is not nil. Messages that went
+// through Prepare are filed in the same transaction (case, follow-up,
+// bounce…), so that one commit makes them durable and processed; the others
+// are stored raw for the processor. ids[i] is the id of in[i] (the earlier
+// copy for a duplicate: Message-ID + SHA-256).
+func (in *Intake) ReceiveBatch(ctx context.Context, msgs []Incoming, cur *Cursor) ([]int64, error) {
+	ids := make([]int64, len(msgs))
+	err := in.Cases.DB.Update(ctx, func(tx *store.Tx) error {
+		for i := range msgs {
+			m := &msgs[i]
+			msgID, hash := HeaderMessageID(m.Raw), sha(m.Raw)
+			id, err := tx.MessageIDFor(msgID, hash)
+			if err != nil {
+				return err
+			}
+			if id != 0 {
+				ids[i] = id
+				continue
+			}
+			if p := m.prep; p != nil {
+				p.ID, p.MessageID, p.sha = 0, msgID, hash
+				err := tx.Savepoint("msg", func() error { return in.file(tx, p) })
+				if err == nil {
+					ids[i] = p.ID
+					continue
+				}
+				in.log().Error("filing received mail; stored for the processor", "err", err)
+			}
+			arrived := m.Arrived
+			if arrived.IsZero() {
+				arrived = tx.Now
+			}
+			raw := &gongkai.Message{Channel: gongkai.ChannelEmail, Source: m.Source, ArrivedAt: arrived,
+				Raw: m.Raw, SHA256: hash, MessageID: msgID, Kind: gongkai.KindPending}
+			if err := tx.CreateMessage(raw); err != nil {
+				return err
+			}
+			ids[i] = raw.ID
+		}
+		if cur != nil {
+			return tx.SetIMAPCursor(cur.Mailbox, cur.UIDValidity, cur.LastUID)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("caseflow: storing %d received messages: %w", len(msgs), err)
+	}
+	return ids, nil
+}
+
+// IMAPCursor returns the stored cursor of an IMAP mailbox.
+func (in *Intake) IMAPCursor(ctx context.Context, mailbox string) (Cursor, error) {
+	return in.Cases.IMAPCursor(ctx, mailbox)
+}
+
+// Classifier proposes a verdict for a parsed e-mail; cmd/gongkai wires the
+// classifier package (with the case history it needs for duplicates) in.
+type Classifier interface {
+	Classify(e *gongkai.Email) gongkai.Verdict
+}
+
+// OutMail is an outgoing message for the outbox.
+type OutMail struct {
+	MessageID string // without angle brackets
+	From      string // envelope sender
+	To        []string
+	Raw       []byte
+}
+
+// ReceiptFunc builds the 登记回执 of a new case registered from req, for the
+// address rcpt. It runs inside the filing transaction; an error files the
+// case without a receipt (and says so in its history).
+type ReceiptFunc func(c *gongkai.Case, req *gongkai.Email, rcpt string) (*OutMail, error)
+
+// Intake processes stored e-mail into cases.
+type Intake struct {
+	Cases      *Service
+	Classifier Classifier
+	Receipt    ReceiptFunc // nil = no receipts
+	Log        *slog.Logger
+	// Workers parse and classify in parallel; 0 = GOMAXPROCS.
+	Workers int
+	// Batch is how many messages one transaction files; 0 = 128.
+	Batch int
+
+	mu sync.Mutex // one processing pass at a time
+}
+
+// SystemActor is the actor of history rows intake writes on its own.
+const SystemActor = "system"
+
+var systemUser = &gongkai.User{Username: SystemActor, DisplayName: "系统", Roles: []gongkai.Role{gongkai.RoleRegistrar}, Active: true}
+
+var reCaseNo = regexp.MustCompile(`GK-\d{4}-\d{6}`)
+
+// parsed is a message after parsing and classification, before filing.
+type parsed struct {
+	store.PendingRaw
+	email    *gongkai.Email
+	verdict  gongkai.Verdict
+	parseErr string
+	arrived  time.Time
+	sha      string
+}
+
+// Process parses, classifies and files one stored message. Processing a
+// message that is already processed does nothing.
+func (in *Intake) Process(ctx context.Context, msgID int64) error {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return in.processIDs(ctx, []int64{msgID})
+}
+
+// ProcessPending processes every stored, unprocessed message, oldest first,
+// and returns how many it filed. Run at start-up it finishes what a crash
+// interrupted.
+func (in *Intake) ProcessPending(ctx context.Context) (int, error) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	batch := in.Batch
+	if batch <= 0 {
+		batch = 128
+	}
+	total := 0
+	var after int64
+	for {
+		var ids []int64
+		err := in.Cases.DB.View(ctx, func(tx *store.Tx) error {
+			var err error
+			ids, err = tx.PendingMessages(after, batch)
+			return err
+		})
+		if err != nil {
+			return total, err
+		}
+		if len(ids) == 0 {
+			return total, nil
+		}
+		if err := in.processIDs(ctx, ids); err != nil {
+			return total, err
+		}
+		total += len(ids)
+		after = ids[len(ids)-1]
+	}
+}
+
+// RunProcessor processes pending messages at start, whenever wake fires, and
+// every minute in case a wake-up was missed, until ctx ends.
+func (in *Intake) RunProcessor(ctx context.Context, wake <-chan struct{}) error {
+	tick := time.NewTicker(time.Minute)
+	defer tick.Stop()
+	for {
+		if n, err := in.ProcessPending(ctx); err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			in.log().Error("processing received mail", "err", err, "processed", n)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-wake:
+		case <-tick.C:
+		}
+	}
+}
+
+func (in *Intake) log() *slog.Logger {
+	if in.Log != nil {
+		return in.Log
+	}
+	return slog.Default()
+}
+
+func (in *Intake) processIDs(ctx context.Context, ids []int64) error {
+	var raws []store.PendingRaw
+	err := in.Cases.DB.View(ctx, func(tx *store.Tx) error {
+		var err error
+		raws, err = tx.RawMessages(ids)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	ps := make([]*parsed, 0, len(raws))
+	for _, r := range raws {
+		if !r.Processed {
+			at, _ := time.Parse(time.RFC3339Nano, r.ArrivedAt)
+			ps = append(ps, &parsed{PendingRaw: r, arrived: at, sha: sha(r.Raw)})
+		}
+	}
+	in.parseAll(ps)
+	err = in.Cases.DB.Update(ctx, func(tx *store.Tx) error {
+		for _, p := range ps {
+			done, err := tx.MessageProcessed(p.ID)
+			if err != nil {
+				return err
+			}
+			if done {
+				continue
+			}
+			if err := tx.Savepoint("msg", func() error { return in.file(tx, p) }); err != nil {
+				// Keep the message for staff rather than lose the batch.
+				in.log().Error("filing received mail", "msg_id", p.ID, "err", err)
+				m := &gongkai.Message{ID: p.ID, MessageID: p.MessageID, Kind: gongkai.KindUnparsed, Malformed: true,
+					ParseError: "登记失败，需人工处理：" + gongkai.ErrorMessage(err)}
+				if p.email != nil {
+					m.Subject, m.From = p.email.Subject, p.email.FromAddr
+				}
+				if err := tx.UpdateMessage(m, ""); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("caseflow: filing %d received messages: %w", len(ps), err)
+	}
+	return nil
+}
+
+// parseAll parses and classifies in parallel; a panic marks the message
+// unparsable instead of stopping intake (STYLE.md habit 8).
+func (in *Intake) parseAll(ps []*parsed) {
+	workers := in.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	next := make(chan *parsed)
+	var wg sync.WaitGroup
+	for range min(workers, len(ps)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for p := range next {
+				in.parseOne(p)
+			}
+		}()
+	}
+	for _, p := range ps {
+		next <- p
+	}
+	close(next)
+	wg.Wait()
+}
+
+func (in *Intake) parseOne(p *parsed) {
+	defer func() {
+		if r := recover(); r != nil {
+			p.parseErr = fmt.Sprintf("处理时出错：%v", r)
+			in.log().Error("panic parsing received mail", "msg_id", p.ID, "panic", r)
+		}
+	}()
+	em, err := intake.Parse(p.Raw)
+	if err != nil || em == nil {
+		p.parseErr = "无法解析"
+		if err != nil {
+			p.parseErr = "无法解析：" + err.Error()
+		}
+		return
+	}
+	p.email = em
+	if in.Classifier != nil {
+		p.verdict = in.Classifier.Classify(em)
+	} else {
+		p.verdict = headerVerdict(em)
+	}
+}
+
+// headerVerdict is what intake can tell without a classifier: reports,
+// auto-replies, and otherwise a message staff must look at.
+func headerVerdict(em *gongkai.Email) gongkai.Verdict {
+	switch {
+	case strings.EqualFold(em.MediaType, "multipart/report") && strings.EqualFold(em.ReportType, "delivery-status"):
+		return gongkai.Verdict{Nature: gongkai.KindBounce}
+	case strings.EqualFold(em.ReportType, "disposition-notification"), isAutoReply(em):
+		return gongkai.Verdict{Nature: gongkai.KindAutoReply}
+	}
+	return gongkai.Verdict{Nature: gongkai.KindConsultation}
+}
+
+// isAutoReply reports RFC 3834 and vendor auto-reply headers.
+func isAutoReply(em *gongkai.Email) bool {
+	if v := first(em.Header["Auto-Submitted"]); v != "" && !strings.EqualFold(v, "no") {
+		return true
+	}
+	return first(em.Header["X-Autoreply"]) != "" || first(em.Header["X-Autorespond"]) != ""
+}
+
+func first(v []string) string {
+	if len(v) == 0 {
+		return ""
+	}
+	return strings.TrimSpace(v[0])
+}
+
+// messageTime is the arrival time a case counts from (RULES.md §3.1: the
+// arrival, as delivered). The Date header is trusted only when it lies in
+// the three days before the message reached the agency's mail system (a
+// message held up in transit); a sender's clock is not the agency's.
+func messageTime(em *gongkai.Email, arrived time.Time) time.Time {
+	if em == nil || em.Date.IsZero() || em.Date.After(arrived) || arrived.Sub(em.Date) > 72*time.Hour {
+		return arrived
+	}
+	return em.Date
+}
+
+// file turns one parsed message into what it is, inside the batch
+// transaction (corpus README "Nature", in its order).
+func (in *Intake) file(tx *store.Tx, p *parsed) error {
+	m := &gongkai.Message{ID: p.ID, MessageID: p.MessageID, Channel: gongkai.ChannelEmail, Source: p.Source,
+		ArrivedAt: p.arrived, Raw: p.Raw, SHA256: p.sha}
+	if p.email == nil {
+		m.Kind, m.Malformed, m.ParseError = gongkai.KindUnparsed, true, p.parseErr
+		return in.finish(tx, p, m, nil, "")
+	}
+	em, v := p.email, p.verdict
+	// m.MessageID stays the header scan of the raw bytes: it is half of the
+	// de-duplication key.
+	m.Subject, m.From, m.Malformed, m.Defects = em.Subject, em.FromAddr, em.Malformed, em.Defects
+	if p.parseErr != "" {
+		m.ParseError = p.parseErr
+	}
+	vj, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("caseflow: encoding verdict: %w", err)
+	}
+	at := messageTime(em, p.arrived)
+
+	switch v.Nature {
+	case gongkai.KindBounce, gongkai.KindAutoReply:
+		// Stored and shown, never a case; linked to the letter it answers.
+		m.Kind = v.Nature
+		c, err := relatedCase(tx, em, v, true)
+		if err != nil {
+			return err
+		}
+		if c != nil {
+			m.CaseID = c.ID
+			if v.Nature == gongkai.KindBounce {
+				if err := tx.AddEvent(&gongkai.Event{CaseID: c.ID, Actor: SystemActor, Kind: "letter_bounced",
+					Detail: fmt.Sprintf("发给申请人的邮件被退回（退信：%s），请核对邮箱或改用其他方式送达", oneLine(em.Subject))}); err != nil {
+					return err
+				}
+			}
+		}
+		return in.finish(tx, p, m, em, string(vj))
+	case gongkai.KindSpam:
+		m.Kind = gongkai.KindSpam // held for a person, no case
+		return in.finish(tx, p, m, em, string(vj))
+	}
+
+	c, err := relatedCase(tx, em, v, false)
+	if err != nil {
+		return err
+	}
+	switch {
+	case c != nil:
+		m.Kind, m.CaseID = gongkai.KindFollowup, c.ID
+		if err := in.followup(tx, c, em, at); err != nil {
+			return err
+		}
+	case v.Nature == gongkai.KindFollowup || !v.IsRequest:
+		m.Kind = v.Nature // follow-up on an unknown case, consultation, plain complaint: staff look
+		if m.Kind == "" {
+			m.Kind = gongkai.KindConsultation
+		}
+	default:
+		c, err := in.newCase(tx, p, em, v, at)
+		if err != nil {
+			return err
+		}
+		m.Kind, m.CaseID = v.Nature, c.ID
+		if m.Kind == "" {
+			m.Kind = gongkai.KindRequest
+		}
+	}
+	return in.finish(tx, p, m, em, string(vj))
+}
+
+// finish stores the outcome of a message — inserting it when it was
+// prepared before storing, else updating the stored row — and its
+// attachments.
+func (in *Intake) finish(tx *store.Tx, p *parsed, m *gongkai.Message, em *gongkai.Email, verdict string) error {
+	if p.ID == 0 {
+		if err := tx.CreateFiledMessage(m, verdict); err != nil {
+			return err
+		}
+		p.ID = m.ID
+	} else if err := tx.UpdateMessage(m, verdict); err != nil {
+		return err
+	}
+	if em == nil {
+		return nil
+	}
+	for _, a := range em.Attachments {
+		if err := tx.AddAttachment(m.ID, a); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// relatedCase finds the existing case a message is about: a reply to
+// something gongkai sent (In-Reply-To, References; for reports also the
+// returned message inside), else a 受理编号 in the subject or the new text
+// that exists. nil when there is none.
+func relatedCase(tx *store.Tx, em *gongkai.Email, v gongkai.Verdict, report bool) (*gongkai.Case, error) {
+	ids := append(slices.Clone(em.InReplyTo), em.References...)
+	var texts []string
+	if v.CaseRef != "" {
+		texts = append(texts, v.CaseRef)
+	}
+	texts = append(texts, em.Subject, em.NewText)
+	if report {
+		texts = append(texts, em.Text)
+		for _, e := range em.Embedded {
+			ids = append(ids, e.MessageID)
+			ids = append(ids, e.InReplyTo...)
+			texts = append(texts, e.Subject, e.Text)
+		}
+		for _, a := range em.Attachments {
+			texts = append(texts, a.Text)
+		}
+	}
+	c, err := tx.CaseByLetterMessageID(ids)
+	if c != nil || err != nil {
+		return c, err
+	}
+	for _, t := range texts {
+		for _, no := range reCaseNo.FindAllString(t, 4) {
+			c, err := tx.FindCaseByNo(no)
+			if c != nil || err != nil {
+				return c, err
+			}
+		}
+	}
+	return nil, nil
+}
+
+// followup records a message on an existing case. While the case waits for
+// a 补正, the message is the completed application: the clock restarts from
+// the day it arrived (Art. 30; RULES.md §3.3, 3.5).
+func (in *Intake) followup(tx *store.Tx, c *gongkai.Case, em *gongkai.Email, at time.Time) error {
+	if err := tx.AddEvent(&gongkai.Event{CaseID: c.ID, Actor: "applicant", Kind: "followup_received",
+		Detail: fmt.Sprintf("收到申请人来信：%s", oneLine(em.Subject))}); err != nil {
+		return err
+	}
+	if c.Status != gongkai.StatusCorrection {
+		return nil
+	}
+	on := gongkai.DateOf(at)
+	evs, err := Apply(c, Input{Action: ActReceiveCorrection, Actor: systemUser, Now: tx.Now, On: on,
+		Reason: "申请人通过电子邮件提交补正材料"}, in.Cases.Cal)
+	if err != nil {
+		// Leave it to staff; the message is linked and the history says why.
+		return tx.AddEvent(&gongkai.Event{CaseID: c.ID, Actor: SystemActor, Kind: "correction_check",
+			Detail: "收到的来信可能是补正材料，未能自动登记，请人工核对：" + gongkai.ErrorMessage(err)})
+	}
+	if err := tx.UpdateCase(c); err != nil {
+		return err
+	}
+	for i := range evs {
+		evs[i].CaseID = c.ID
+		if err := tx.AddEvent(&evs[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// newCase registers a request from an e-mail, with its classifier reasons in
+// the history and a 登记回执 in the outbox.
+func (in *Intake) newCase(tx *store.Tx, p *parsed, em *gongkai.Email, v gongkai.Verdict, at time.Time) (*gongkai.Case, error) {
+	c := &gongkai.Case{
+		QueryCode:   NewQueryCode(),
+		Applicant:   v.Applicant(),
+		Description: v.Description,
+		Purpose:     v.Purpose,
+		Delivery:    v.Delivery,
+		Channel:     gongkai.ChannelEmail,
+		Nature:      string(v.Nature),
+		Department:  v.Department,
+	}
+	if c.Nature == "" {
+		c.Nature = string(gongkai.KindRequest)
+	}
+	if reCaseNo.MatchString(v.DuplicateOf) {
+		c.DuplicateOf = v.DuplicateOf
+	}
+	if c.Description == "" {
+		c.Description = oneLine(em.Subject)
+	}
+	if err := Register(c, at, in.Cases.Cal); err != nil {
+		return nil, err
+	}
+	no, err := tx.NextCaseNo(c.ReceivedOn.Year())
+	if err != nil {
+		return nil, err
+	}
+	c.No = no
+	if err := tx.CreateCase(c, "mail:"+p.sha); err != nil {
+		return nil, err
+	}
+	detail := fmt.Sprintf("通过电子邮件收到申请（%s），受理编号 %s，收到申请之日 %s，答复期限 %s",
+		oneLine(em.Subject), c.No, c.ReceivedOn.Chinese(), c.DueOn.Chinese())
+	if len(v.MissingFields) > 0 {
+		names := make([]string, len(v.MissingFields))
+		for i, f := range v.MissingFields {
+			names[i] = gongkai.MissingLabel(f)
+		}
+		detail += "；可能需要补正：" + strings.Join(names, "、")
+	}
+	if err := tx.AddEvent(&gongkai.Event{CaseID: c.ID, Actor: SystemActor, Kind: "registered", Detail: detail, Reason: reasonsText(v.Reasons)}); err != nil {
+		return nil, err
+	}
+	return c, in.receipt(tx, c, em, v)
+}
+
+// receipt queues the 登记回执 (never for auto-submitted mail: RFC 3834).
+func (in *Intake) receipt(tx *store.Tx, c *gongkai.Case, em *gongkai.Email, v gongkai.Verdict) error {
+	if in.Receipt == nil {
+		return nil
+	}
+	rcpt := v.Email
+	if rcpt == "" && !isAutoReply(em) {
+		rcpt = em.ReplyTo
+		if rcpt == "" {
+			rcpt = em.FromAddr
+		}
+	}
+	if rcpt == "" || !strings.Contains(rcpt, "@") {
+		return tx.AddEvent(&gongkai.Event{CaseID: c.ID, Actor: SystemActor, Kind: "receipt_skipped",
+			Detail: "来信未提供可用的电子邮箱，未发送登记回执，请以其他方式告知受理编号和查询码"})
+	}
+	out, err := in.Receipt(c, em, rcpt)
+	if err == nil && out == nil {
+		return nil
+	}
+	if err != nil {
+		in.log().Error("building receipt", "case_no", c.No, "err", err)
+		return tx.AddEvent(&gongkai.Event{CaseID: c.ID, Actor: SystemActor, Kind: "receipt_skipped",
+			Detail: "登记回执生成失败，请人工告知受理编号和查询码：" + gongkai.ErrorMessage(err)})
+	}
+	if _, err := tx.EnqueueMail(c.ID, out.MessageID, out.From, out.To, out.Raw); err != nil {
+		return err
+	}
+	return tx.AddEvent(&gongkai.Event{CaseID: c.ID, Actor: SystemActor, Kind: "receipt_queued",
+		Detail: fmt.Sprintf("登记回执已放入发件队列，发往 %s", strings.Join(out.To, "、"))})
+}
+
+func reasonsText(rs []gongkai.Reason) string {
+	parts := make([]string, 0, len(rs))
+	for _, r := range rs {
+		s := r.Field + "：" + r.Rule
+		if r.Evidence != "" {
+			s += "（" + oneLine(r.Evidence) + "）"
+		}
+		parts = append(parts, s)
+	}
+	return strings.Join(parts, "；")
+}
+
+// oneLine shortens a subject or evidence for a history row.
+func oneLine(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > 80 {
+		s = string(r[:80]) + "…"
+	}
+	if s == "" {
+		s = "（无标题）"
+	}
+	return s
+}

@@ -1,0 +1,229 @@
+package caseflow_test
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"gongkai"
+	"gongkai/caseflow"
+	"gongkai/replies"
+	"gongkai/store"
+	"gongkai/workday"
+)
+
+func user(name, dept string, roles ...gongkai.Role) *gongkai.User {
+	return &gongkai.User{Username: name, Department: dept, Roles: roles, Active: true}
+}
+
+var (
+	lReg   = user("reg", "办公室", gongkai.RoleRegistrar)
+	lHand  = user("hand", "城建科", gongkai.RoleHandler)
+	lOther = user("other", "法规科", gongkai.RoleHandler)
+	lBoss  = user("boss", "", gongkai.RoleApprover)
+	lAdmin = user("root", "", gongkai.RoleAdmin)
+)
+
+func newLetters(t *testing.T) (*caseflow.Letters, *caseflow.Service, *time.Time) {
+	t.Helper()
+	now := time.Date(2025, 3, 3, 9, 0, 0, 0, gongkai.Beijing)
+	s := newService(t, &now)
+	l := &caseflow.Letters{Cases: s, Agency: replies.SampleAgency()}
+	return l, s, &now
+}
+
+// TestLetterSteps walks the rules of a final letter: who may draft, review,
+// approve and send, and in which state; edits after the review send it back.
+func TestLetterSteps(t *testing.T) {
+	ctx := context.Background()
+	l, s, now := newLetters(t)
+	c := fileCase(t, s)
+	for _, in := range []caseflow.Input{{Action: caseflow.ActRegister, Actor: lReg}, {Action: caseflow.ActAssign, Actor: lReg, Department: "城建科", Assignee: "hand"}} {
+		if _, err := s.Act(ctx, c.No, in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := l.Draft(ctx, c.No, caseflow.DraftInput{}, lHand); gongkai.ErrorKind(err) != gongkai.EConflict {
+		t.Fatalf("final letter before draft_answer: %v", err)
+	}
+	if _, err := s.Act(ctx, c.No, caseflow.Input{Action: caseflow.ActDraftAnswer, Actor: lHand, Result: gongkai.ResultNotHeld}); err != nil {
+		t.Fatal(err)
+	}
+	type step struct {
+		name string
+		do   func() (*store.Letter, error)
+		want string // "" = ok, else the error kind
+	}
+	var lt *store.Letter
+	id := func() int64 { return lt.ID }
+	run := func(ss []step) {
+		t.Helper()
+		for _, st := range ss {
+			*now = now.Add(time.Minute)
+			got, err := st.do()
+			if kind := string(gongkai.ErrorKind(err)); err != nil && kind != st.want || err == nil && st.want != "" {
+				t.Fatalf("%s: err %v (kind %q), want %q", st.name, err, gongkai.ErrorKind(err), st.want)
+			}
+			if err == nil && got != nil {
+				lt = got
+			}
+		}
+	}
+	forbidden, conflict, invalid := string(gongkai.EForbidden), string(gongkai.EConflict), string(gongkai.EInvalid)
+	run([]step{
+		{"other department drafts", func() (*store.Letter, error) { return l.Draft(ctx, c.No, caseflow.DraftInput{}, lOther) }, forbidden},
+		{"registrar drafts final", func() (*store.Letter, error) { return l.Draft(ctx, c.No, caseflow.DraftInput{}, lReg) }, forbidden},
+		{"wrong outcome", func() (*store.Letter, error) {
+			return l.Draft(ctx, c.No, caseflow.DraftInput{Kind: replies.KindForResult(gongkai.ResultDisclosed)}, lHand)
+		}, conflict},
+		{"handler drafts", func() (*store.Letter, error) { return l.Draft(ctx, c.No, caseflow.DraftInput{}, lHand) }, ""},
+	})
+	if lt.Kind != string(gongkai.ResultNotHeld) || lt.TemplateVersion != 0 || !strings.Contains(lt.Body, "某小区商品房预售许可证") || !strings.Contains(lt.Body, "六个月") {
+		t.Fatalf("draft: %+v", lt)
+	}
+	filled := strings.NewReplacer("【待填写：", "", "】", "").Replace(lt.Body)
+	run([]step{
+		{"review with blanks", func() (*store.Letter, error) { return l.Review(ctx, id(), lReg, true, "") }, conflict},
+		{"handler reviews", func() (*store.Letter, error) { return l.Review(ctx, id(), lHand, true, "") }, forbidden},
+		{"fail without note", func() (*store.Letter, error) { return l.Review(ctx, id(), lReg, false, "") }, invalid},
+		{"fail with note", func() (*store.Letter, error) { return l.Review(ctx, id(), lReg, false, "含个人信息") }, ""},
+		{"fill blanks", func() (*store.Letter, error) { return l.Edit(ctx, id(), "", filled, lHand) }, ""},
+		{"approve before review", func() (*store.Letter, error) { return l.Approve(ctx, id(), lBoss) }, conflict},
+		{"review passes", func() (*store.Letter, error) { return l.Review(ctx, id(), lBoss, true, "") }, ""},
+		{"send before approval", func() (*store.Letter, error) { return l.SendMail(ctx, id(), lHand, nil) }, conflict},
+		{"handler approves", func() (*store.Letter, error) { return l.Approve(ctx, id(), lHand) }, forbidden},
+		{"edit after review", func() (*store.Letter, error) { return l.Edit(ctx, id(), "", filled+"\n\n　　补充说明。", lHand) }, ""},
+	})
+	if lt.Status != store.LetterDraft || lt.ReviewBy != "" {
+		t.Fatalf("an edit after the review should send the letter back to draft: %+v", lt)
+	}
+	run([]step{
+		{"review again", func() (*store.Letter, error) { return l.Review(ctx, id(), lReg, true, "") }, ""},
+		{"approve", func() (*store.Letter, error) { return l.Approve(ctx, id(), lBoss) }, ""},
+		{"edit after approval", func() (*store.Letter, error) { return l.Edit(ctx, id(), "", filled, lHand) }, ""},
+		{"review 3", func() (*store.Letter, error) { return l.Review(ctx, id(), lReg, true, "") }, ""},
+		{"approve 2", func() (*store.Letter, error) { return l.Approve(ctx, id(), lBoss) }, ""},
+		{"other department sends", func() (*store.Letter, error) { return l.SendMail(ctx, id(), lOther, nil) }, forbidden},
+		{"send", func() (*store.Letter, error) { return l.SendMail(ctx, id(), lHand, nil) }, ""},
+		{"send twice", func() (*store.Letter, error) { return l.SendMail(ctx, id(), lHand, nil) }, conflict},
+	})
+	d, err := s.CaseDetail(ctx, c.No, lAdmin, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Case.Status != gongkai.StatusClosed || d.Case.Result != gongkai.ResultNotHeld {
+		t.Errorf("case after sending the final letter: %s %s", d.Case.Status, d.Case.Result)
+	}
+	if lt.DocNo != "青住建公开〔2025〕第1号" || lt.MessageID == "" {
+		t.Errorf("sent letter: 文号 %q Message-ID %q", lt.DocNo, lt.MessageID)
+	}
+}
+
+// TestProceduralLetters: a 补正 notice lists the chosen items and needs only
+// the review; approval is refused as unnecessary.
+func TestProceduralLetters(t *testing.T) {
+	ctx := context.Background()
+	l, s, _ := newLetters(t)
+	c := fileCase(t, s)
+	lt, err := l.Draft(ctx, c.No, caseflow.DraftInput{Kind: replies.KindCorrection, Missing: []string{gongkai.MissingIDNumber}}, lReg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(lt.Body, gongkai.MissingLabel(gongkai.MissingIDNumber)) || !strings.Contains(lt.Body, "第三十条") {
+		t.Errorf("补正 notice:\n%s", lt.Body)
+	}
+	if _, err := l.Draft(ctx, c.No, caseflow.DraftInput{Kind: replies.KindCorrection}, lReg); gongkai.ErrorKind(err) != gongkai.EInvalid {
+		t.Errorf("补正 notice without items: %v", err)
+	}
+	if _, err := l.Review(ctx, lt.ID, lReg, true, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Approve(ctx, lt.ID, lBoss); gongkai.ErrorKind(err) != gongkai.EConflict {
+		t.Errorf("approving a procedural letter: %v", err)
+	}
+	if lt, err = l.MarkPrinted(ctx, lt.ID, lReg); err != nil || lt.Status != store.LetterPrinted {
+		t.Fatalf("print: %v %+v", err, lt)
+	}
+}
+
+// TestAgencyAndTemplates: settings are validated and admin-only; a template
+// save runs replies.Validate and stores a new version each time.
+func TestAgencyAndTemplates(t *testing.T) {
+	ctx := context.Background()
+	l, _, _ := newLetters(t)
+	vals := map[string]string{}
+	for _, f := range caseflow.AgencyFields {
+		vals[f.Key] = caseflow.AgencyValue(replies.SampleAgency(), f.Key)
+	}
+	if _, err := l.SaveAgency(ctx, vals, lReg); gongkai.ErrorKind(err) != gongkai.EForbidden {
+		t.Errorf("registrar saves settings: %v", err)
+	}
+	vals["court"] = ""
+	_, err := l.SaveAgency(ctx, vals, lAdmin)
+	var ge *gongkai.Error
+	if !errors.As(err, &ge) || ge.Kind != gongkai.EInvalid || len(ge.Fields) != 1 || ge.Fields[0].Field != "court" {
+		t.Fatalf("settings without a court: %v", err)
+	}
+	vals["court"] = "某某区人民法院"
+	if _, err := l.SaveAgency(ctx, vals, lAdmin); err != nil {
+		t.Fatal(err)
+	}
+	if a, _ := l.AgencySettings(ctx); a.Court != "某某区人民法院" || a.Name != replies.SampleAgency().Name {
+		t.Errorf("stored settings: %+v", a)
+	}
+
+	k := replies.KindReceipt
+	src := replies.Defaults().Source(k)
+	if _, err := l.SaveTemplate(ctx, k, strings.ReplaceAll(src, "{{.Case.QueryCode}}", ""), lAdmin); gongkai.ErrorKind(err) != gongkai.EInvalid || !strings.Contains(err.Error(), "查询码") {
+		t.Errorf("receipt without the query code: %v", err)
+	}
+	for want := 1; want <= 2; want++ {
+		v, err := l.SaveTemplate(ctx, k, src+strings.Repeat("\n　　谢谢。", want), lAdmin)
+		if err != nil || v != want {
+			t.Fatalf("save %d: version %d, %v", want, v, err)
+		}
+	}
+	list, err := l.TemplateList(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ti := range list {
+		if ti.Kind == k && (ti.Version != 2 || ti.By != "root") {
+			t.Errorf("receipt in the list: %+v", ti)
+		}
+	}
+}
+
+// BenchmarkDraftEditedTemplate measures drafting a letter when the template
+// in use is an edited, stored version (the set is rebuilt and the stored text
+// validated on each draft).
+func BenchmarkDraftEditedTemplate(b *testing.B) {
+	ctx := context.Background()
+	now := time.Date(2025, 3, 3, 9, 0, 0, 0, gongkai.Beijing)
+	db, err := store.Open(ctx, filepath.Join(b.TempDir(), "g.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	db.Now = func() time.Time { return now }
+	s := &caseflow.Service{DB: db, Cal: workday.New()}
+	l := &caseflow.Letters{Cases: s, Agency: replies.SampleAgency()}
+	app := gongkai.Application{ApplicantType: "自然人", Name: "张三", IDNumber: "110101199003074477", Phone: "13800000000",
+		Email: "a@example.com", Description: "某小区商品房预售许可证", Delivery: "电子邮件"}
+	c, _, err := s.File(ctx, app, gongkai.ChannelWeb, "", "applicant")
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := l.SaveTemplate(ctx, replies.KindReceipt, replies.Defaults().Source(replies.KindReceipt)+"\n　　谢谢。", lAdmin); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := l.Draft(ctx, c.No, caseflow.DraftInput{Kind: replies.KindReceipt}, lReg); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,334 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/emersion/go-message/mail"
+
+	"gongkai"
+	"gongkai/caseflow"
+	"gongkai/classifier"
+	"gongkai/intake"
+	"gongkai/intake/imappoll"
+	"gongkai/intake/smtpd"
+	"gongkai/replies"
+	"gongkai/store"
+)
+
+// E-mail intake wiring (issue 4): the processor always runs (it first
+// finishes what a crash left pending); the SMTP listener when smtp is set;
+// the IMAP poller when imap is set.
+
+func init() { appHooks = append(appHooks, wireIntake) }
+
+// wireIntake adds the intake workers to a.
+func wireIntake(a *App) error {
+	cfg := a.Config
+	wake := make(chan struct{}, 1)
+	wakeFn := func() {
+		select {
+		case wake <- struct{}{}:
+		default:
+		}
+	}
+	cls, err := newClassifier(a)
+	if err != nil {
+		return err
+	}
+	in := &caseflow.Intake{Cases: a.Cases, Classifier: cls, Receipt: receiptBuilder(cfg), Log: a.Log}
+
+	if addr := cfg["smtp"]; addr != "" {
+		srv := &smtpd.Server{Addr: addr, Domain: cfg["smtp-domain"], MaxBytes: int64(cfg.Int("smtp-max-bytes")),
+			Recipients: splitList(cfg["smtp-recipients"]), Store: in, Wake: wakeFn, Log: a.Log.With("worker", "smtp")}
+		if cert, key := cfg["smtp-tls-cert"], cfg["smtp-tls-key"]; cert != "" || key != "" {
+			pair, err := tls.LoadX509KeyPair(cert, key)
+			if err != nil {
+				return fmt.Errorf("smtp: loading the STARTTLS certificate: %w", err)
+			}
+			srv.TLS = &tls.Config{Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12}
+		}
+		if err := srv.Listen(); err != nil {
+			return err
+		}
+		a.SMTPAddr = srv.ListenAddr()
+		a.closers = append(a.closers, func() error { srv.CloseListener(); return nil })
+		a.workers = append(a.workers, worker{name: "smtp", run: srv.Run})
+	}
+	if cfg["imap"] != "" {
+		p, err := newIMAPPoller(a, in, wakeFn)
+		if err != nil {
+			return err
+		}
+		a.workers = append(a.workers, worker{name: "imap", run: p.Run})
+	}
+	a.workers = append(a.workers, worker{name: "intake", run: func(ctx context.Context) error { return in.RunProcessor(ctx, wake) }})
+	return nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == ';' }) {
+		out = append(out, f)
+	}
+	return out
+}
+
+// agencyFromConfig is the sender of receipts.
+func agencyFromConfig(cfg Config) replies.Agency {
+	return replies.Agency{Name: cfg["agency"], Office: "政府信息公开工作机构", Email: cfg["mail-from"]}
+}
+
+// receiptBuilder renders the 登记回执 with the shipped template and builds
+// its mail: Auto-Submitted: auto-replied (RFC 3834), threaded on the
+// request, Message-ID <receipt-GK-…@domain> so that replies find the case.
+func receiptBuilder(cfg Config) caseflow.ReceiptFunc {
+	agency := agencyFromConfig(cfg)
+	domain := mailDomain(agency.Email)
+	if domain == "" {
+		domain = "localhost"
+	}
+	return func(c *gongkai.Case, req *gongkai.Email, rcpt string) (*caseflow.OutMail, error) {
+		now := time.Now()
+		l, err := replies.Defaults().Render(replies.KindReceipt, replies.LetterData{Agency: agency, Case: *c, Today: gongkai.DateOf(now)})
+		if err != nil {
+			return nil, err
+		}
+		// Plain text only: a receipt needs no layout, and intake files
+		// thousands an hour in the same transaction as their cases.
+		m := replies.Mail{
+			From:      (&mail.Address{Name: agency.Name, Address: agency.Email}).String(),
+			To:        rcpt,
+			Subject:   fmt.Sprintf("%s（受理编号：%s，查询码：%s）", l.Title, c.No, c.QueryCode),
+			Text:      l.Text(agency, gongkai.DateOf(now)),
+			MessageID: "receipt-" + c.No + "@" + domain,
+			Date:      now,
+		}
+		m.AutoSubmitted = "auto-replied"
+		if req.MessageID != "" {
+			m.InReplyTo = req.MessageID
+			m.References = append(append([]string{}, req.References...), req.MessageID)
+		}
+		raw, err := replies.BuildMail(m)
+		if err != nil {
+			return nil, err
+		}
+		from, to, err := replies.Envelope(m)
+		if err != nil {
+			return nil, err
+		}
+		return &caseflow.OutMail{MessageID: m.MessageID, From: from, To: to, Raw: raw}, nil
+	}
+}
+
+// newClassifier wires the classifier package, with the cases table as the
+// history of earlier requests (duplicates) and the agency's mail domain as
+// the bureau's (replies to its letters are followups).
+func newClassifier(a *App) (caseflow.Classifier, error) {
+	var opts []classifier.Option
+	if d := mailDomain(a.Config["mail-from"]); d != "" {
+		opts = append(opts, classifier.WithBureauDomains(d))
+	}
+	c, err := classifier.New(opts...)
+	if err != nil {
+		return nil, fmt.Errorf("classifier: %w", err)
+	}
+	return &dbClassifier{c: c, db: a.DB}, nil
+}
+
+// dbClassifier classifies with the stored cases as history.
+type dbClassifier struct {
+	c  *classifier.Classifier
+	db *store.DB
+}
+
+func (d *dbClassifier) Classify(e *gongkai.Email) gongkai.Verdict {
+	return d.c.Classify(e, dbHistory{d.db})
+}
+
+type dbHistory struct{ db *store.DB }
+
+// PriorRequests implements classifier.History from the cases table.
+func (h dbHistory) PriorRequests(k classifier.ApplicantKey) []classifier.Prior {
+	var out []classifier.Prior
+	err := h.db.View(context.Background(), func(tx *store.Tx) error {
+		cs, err := tx.PriorCases(k.IDNumber, k.Name, 50)
+		for _, c := range cs {
+			out = append(out, classifier.Prior{Ref: c.No, Description: c.Description, Answered: !c.Status.Open(), At: c.ArrivedAt})
+		}
+		return err
+	})
+	if err != nil {
+		return nil
+	}
+	return out
+}
+
+func mailDomain(addr string) string {
+	if i := strings.LastIndexByte(addr, '@'); i >= 0 {
+		return strings.ToLower(strings.Trim(addr[i+1:], "> "))
+	}
+	return ""
+}
+
+// newIMAPPoller builds the poller of the agency's mailbox from the imap-* settings.
+func newIMAPPoller(a *App, in *caseflow.Intake, wake func()) (*imappoll.Poller, error) {
+	cfg := a.Config
+	mode := cfg["imap-tls"]
+	switch mode {
+	case imappoll.TLSImplicit, imappoll.TLSStartTLS, imappoll.TLSNone:
+	case "":
+		mode = imappoll.TLSImplicit
+	default:
+		return nil, fmt.Errorf("imap-tls: %q 不是 implicit、starttls 或 none", mode)
+	}
+	return &imappoll.Poller{Addr: cfg["imap"], Username: cfg["imap-user"], Password: cfg["imap-password"],
+		Mailbox: cfg["imap-mailbox"], TLS: mode, Store: in, Wake: wake, Log: a.Log.With("worker", "imap")}, nil
+}
+
+func init() {
+	commands["parse"] = cmdParse
+	commands["eval"] = cmdEval
+}
+
+// memHistory is the history of `gongkai parse`: the requests among the files
+// given before, in order (nothing is stored).
+type memHistory struct{ priors []memPrior }
+
+type memPrior struct {
+	key   classifier.ApplicantKey
+	prior classifier.Prior
+}
+
+func (h *memHistory) PriorRequests(k classifier.ApplicantKey) []classifier.Prior {
+	var out []classifier.Prior
+	for _, p := range h.priors {
+		if (k.IDNumber != "" && p.key.IDNumber == k.IDNumber) || (k.IDNumber == "" && k.Name != "" && p.key.Name == k.Name) {
+			out = append(out, p.prior)
+		}
+	}
+	return out
+}
+
+// cmdParse is `gongkai parse [--json] FILE...`: parse and classify as intake
+// would, store nothing (contracts/cli.md).
+func cmdParse(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("parse", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	asJSON := fs.Bool("json", false, "每个文件输出一行 JSON（语料标注格式）")
+	files, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(files) == 0 {
+		return usagef("请给出至少一个 .eml 文件")
+	}
+	c, err := classifier.New()
+	if err != nil {
+		return err
+	}
+	hist := &memHistory{}
+	enc := json.NewEncoder(stdout)
+	enc.SetEscapeHTML(false)
+	failed := 0
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			fmt.Fprintf(stderr, "gongkai parse: %v\n", err)
+			failed++
+			continue
+		}
+		em, perr := intake.Parse(raw)
+		var v gongkai.Verdict
+		if perr != nil {
+			v = gongkai.Verdict{Nature: gongkai.KindUnparsed}
+			em = nil
+		} else {
+			v = c.Classify(em, hist)
+			if v.IsRequest {
+				hist.priors = append(hist.priors, memPrior{
+					key:   classifier.ApplicantKey{IDNumber: v.IDNumber, Name: v.Name},
+					prior: classifier.Prior{Ref: strings.TrimSuffix(filepath.Base(f), ".eml"), Description: v.Description, At: em.Date},
+				})
+			}
+		}
+		l := classifier.MakeLabel(filepath.Base(f), em, v)
+		if *asJSON {
+			if err := enc.Encode(l); err != nil {
+				return err
+			}
+			continue
+		}
+		printLabel(stdout, l, v, perr)
+	}
+	if failed > 0 {
+		return fmt.Errorf("%d 个文件无法读取", failed)
+	}
+	return nil
+}
+
+func printLabel(w io.Writer, l classifier.Label, v gongkai.Verdict, perr error) {
+	fmt.Fprintf(w, "== %s\n", l.File)
+	if perr != nil {
+		fmt.Fprintf(w, "  无法解析：%v\n", perr)
+		return
+	}
+	row := func(k, v string) {
+		if v != "" {
+			fmt.Fprintf(w, "  %-8s %s\n", k, v)
+		}
+	}
+	row("主题", l.Subject)
+	row("发件人", strings.TrimSpace(l.FromName+" <"+l.FromAddr+">"))
+	row("日期", l.Date)
+	row("类型", gongkai.MessageKind(l.Nature).Label()+map[bool]string{true: "（登记为申请）", false: ""}[l.IsRequest])
+	row("受理编号", l.CaseRef)
+	row("申请人", strings.TrimSpace(l.ApplicantType+" "+l.Name+" "+l.OrgName))
+	row("证件号码", l.IDNumber)
+	row("电话", l.Phone)
+	row("邮箱", l.Email)
+	row("地址", l.Address)
+	row("所需信息", l.Description)
+	row("获取方式", l.Delivery)
+	row("股室", l.Department)
+	if len(l.MissingFields) > 0 {
+		names := make([]string, len(l.MissingFields))
+		for i, f := range l.MissingFields {
+			names[i] = gongkai.MissingLabel(f)
+		}
+		row("需补正", strings.Join(names, "、"))
+	}
+	if l.Malformed {
+		row("格式问题", strings.Join(l.Defects, ", "))
+	}
+	for _, r := range v.Reasons {
+		row("依据", r.Field+"："+r.Rule+" "+r.Evidence)
+	}
+}
+
+// cmdEval is `gongkai eval DIR`: parse DIR/*.eml and compare with the
+// labels; exit 0 whatever the score (contracts/cli.md).
+func cmdEval(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("eval", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dirs, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(dirs) != 1 {
+		return usagef("请给出一个语料目录")
+	}
+	if fi, err := os.Stat(dirs[0]); err != nil || !fi.IsDir() {
+		return usagef("%s 不是目录", dirs[0])
+	}
+	_, err = classifier.Eval(dirs[0], stdout)
+	return err
+}

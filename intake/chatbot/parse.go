@@ -1,0 +1,466 @@
+package chatbot
+
+import (
+	"regexp"
+	"strings"
+	"unicode/utf8"
+
+	"gongkai"
+	"gongkai/classifier"
+)
+
+// found is what one message says about the application.
+type found struct {
+	vals  map[string]string // field (Application JSON name) → value
+	order []string          // fields in the order found
+	kind  string            // "person", "org", or "" when not said
+	typ   string            // an exact ApplicantType the message named
+	// target is a field the message says is wrong without giving the value.
+	target string
+}
+
+// fieldOrder is the order fields are acknowledged in.
+var fieldOrder = []string{"applicant_type", "org_name", "credit_code", "legal_rep", "name", "id_number", "phone",
+	"email", "address", "postcode", "description", "purpose", "delivery"}
+
+// canonical sorts field names into fieldOrder.
+func canonical(fs []string) []string {
+	var out []string
+	for _, k := range fieldOrder {
+		for _, f := range fs {
+			if f == k {
+				out = append(out, k)
+				break
+			}
+		}
+	}
+	return out
+}
+
+func (f *found) set(field, v string) {
+	if v == "" {
+		return
+	}
+	if f.vals == nil {
+		f.vals = map[string]string{}
+	}
+	if _, ok := f.vals[field]; !ok {
+		f.order = append(f.order, field)
+	}
+	f.vals[field] = v
+}
+
+func (f *found) has(field string) bool { _, ok := f.vals[field]; return ok }
+
+func (f *found) empty() bool { return len(f.vals) == 0 && f.kind == "" && f.typ == "" }
+
+// The description is also taken from a correction ("所需信息写错了，应该是…").
+
+var (
+	reEmail    = regexp.MustCompile(`[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}`)
+	reCaseNo   = regexp.MustCompile(`(?i)GK-\d{4}-\d{6}`)
+	reQCode    = regexp.MustCompile(`(?i)(?:^|[^A-Za-z0-9])([2-9A-HJKMNP-Z]{8})(?:$|[^A-Za-z0-9])`)
+	reToken    = regexp.MustCompile(`[0-9A-Za-z]{15,20}`)
+	reMobile   = regexp.MustCompile(`(?:\+?86[- ]?)?1[3-9]\d[- ]?\d{4}[- ]?\d{4}`)
+	reLandline = regexp.MustCompile(`0\d{2,3}-\d{7,8}|0\d{9,11}`)
+	reDigits   = regexp.MustCompile(`\+?[\d][\d\- ]{4,18}\d`)
+	reClause   = regexp.MustCompile(`[，,。；;！!？?\n]+`)
+	reHanName  = regexp.MustCompile(`^\p{Han}{2,4}(?:·\p{Han}{1,6})?$`)
+	reValueCue = regexp.MustCompile(`^(?:应该是|应是|应为|改为|改成|换成|正确的是|是|为|[:：])\s*(.+)$`)
+	reAlnum    = regexp.MustCompile(`^[0-9A-Za-z\-+ ]+$`)
+	// rePhoneWord names a phone number ("电话", "手机", "座机").
+	rePhoneWord = regexp.MustCompile(`电话|手机|座机|联系方式`)
+)
+
+// typeWords name an applicant type exactly.
+var typeWords = map[string]gongkai.ApplicantType{
+	"商业企业": gongkai.Enterprise, "科研机构": gongkai.ResearchBody, "社会公益组织": gongkai.PublicWelfare,
+	"法律服务机构": gongkai.LegalService, "律师事务所": gongkai.LegalService,
+}
+
+// fold converts full-width digits, letters and @ . + - to ASCII, keeping
+// Chinese punctuation.
+func fold(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= '０' && r <= '９', r >= 'Ａ' && r <= 'Ｚ', r >= 'ａ' && r <= 'ｚ', r == '＠', r == '．', r == '＋', r == '－':
+			return r - '！' + '!'
+		case r == '\u3000':
+			return ' '
+		}
+		return r
+	}, s)
+}
+
+// clause is a piece of the message between punctuation, with its position.
+type clause struct {
+	s          string
+	start, end int
+}
+
+func clauses(m string) []clause {
+	var out []clause
+	prev := 0
+	for _, loc := range append(reClause.FindAllStringIndex(m, -1), []int{len(m), len(m)}) {
+		if s := strings.TrimSpace(m[prev:loc[0]]); s != "" {
+			out = append(out, clause{s, prev, loc[0]})
+		}
+		prev = loc[1]
+	}
+	return out
+}
+
+// isName reports a personal name, with the classifier's surname list.
+func isName(v string) bool {
+	if !reHanName.MatchString(v) {
+		return false
+	}
+	return classifier.Extract("我叫"+v).Name == v
+}
+
+// parse reads the fields a message gives, using st.Asking for bare answers.
+func (e *Engine) parse(st *State, m string) found {
+	l := e.lexicon()
+	var f found
+	rest := reCaseNo.ReplaceAllString(m, " ")
+
+	// E-mail addresses.
+	if em := reEmail.FindString(rest); em != "" {
+		f.set("email", strings.ToLower(em))
+	}
+	rest = reEmail.ReplaceAllString(rest, " ")
+
+	// 18-character identifiers: ID number or credit code.
+	for _, loc := range reToken.FindAllStringIndex(rest, -1) {
+		tok := strings.ToUpper(rest[loc[0]:loc[1]])
+		if reMobile.MatchString(tok) && len(tok) <= 13 {
+			continue
+		}
+		ctx := rest[max(0, loc[0]-30):loc[0]]
+		field := idOrCredit(st, tok, ctx)
+		if field != "" && !f.has(field) {
+			f.set(field, tok)
+			rest = rest[:loc[0]] + strings.Repeat(" ", loc[1]-loc[0]) + rest[loc[1]:]
+		}
+	}
+	// Phone numbers.
+	if p := reMobile.FindString(rest); p != "" {
+		f.set("phone", p)
+	} else if p := reLandline.FindString(rest); p != "" {
+		f.set("phone", p)
+	} else if rePhoneWord.MatchString(rest) || st.Asking == "phone" {
+		if p := reDigits.FindString(rest); p != "" {
+			f.set("phone", strings.TrimSpace(p))
+		}
+	}
+
+	// Labelled values, clause by clause.
+	cls := clauses(m)
+	descAt := -1
+	slotAt := map[int]bool{}
+	for i, c := range cls {
+		for _, sc := range l.slots {
+			if f.has(sc.key) && sc.key != "description" {
+				continue
+			}
+			mm := sc.re.FindStringSubmatch(c.s)
+			if mm == nil {
+				continue
+			}
+			v := strings.TrimSpace(mm[1])
+			switch sc.key {
+			case "name", "legal_rep":
+				if !isName(v) {
+					continue
+				}
+			case "description":
+				if descAt >= 0 || f.has("description") || (e.hasField(v) && utf8.RuneCountInString(v) <= 8) {
+					continue
+				}
+				descAt = i
+				slotAt[i] = true
+				continue
+			}
+			f.set(sc.key, v)
+			slotAt[i] = true
+			break
+		}
+	}
+	// The description runs from its clause to the next clause that says
+	// something else (a field, a delivery wish).
+	if descAt >= 0 {
+		end := descAt
+		for j := descAt + 1; j < len(cls); j++ {
+			if slotAt[j] || e.hasField(cls[j].s) {
+				break
+			}
+			end = j
+		}
+		mm := descCue(l).FindStringSubmatch(m[cls[descAt].start:cls[end].end])
+		if mm != nil {
+			f.set("description", strings.TrimSpace(strings.TrimRight(mm[1], "，,。；; ")))
+		}
+	}
+	// Delivery wishes, outside the description.
+	scan := m
+	if d := f.vals["description"]; d != "" {
+		scan = strings.Replace(scan, d, " ", 1)
+	}
+	for _, d := range l.delivery {
+		if d.bare && st.Asking != "delivery" {
+			continue
+		}
+		if d.re.MatchString(scan) {
+			f.set("delivery", d.value)
+			break
+		}
+	}
+	// Applicant kind.
+	switch {
+	case l.isAny("org", scan):
+		f.kind = "org"
+	case l.isAny("person", scan):
+		f.kind = "person"
+	}
+	for w, t := range typeWords {
+		if strings.Contains(scan, w) && (st.Asking == "applicant_type" || f.kind == "org") {
+			f.typ, f.kind = string(t), "org"
+		}
+	}
+	// Names in prose the slot patterns missed ("本人王五，…").
+	ex := classifier.Extract(m)
+	if !f.has("name") && ex.Name != "" && !strings.HasPrefix(ex.Evidence["name"], "落款") && ex.Name != f.vals["legal_rep"] {
+		f.set("name", ex.Name)
+	}
+	if ex.IDType != "" && ex.IDType != "居民身份证" && ex.IDNumber != "" && !f.has("id_number") {
+		f.set("id_number", ex.IDNumber)
+		f.set("id_type", ex.IDType)
+	}
+	if !f.has("org_name") && ex.OrgName != "" && l.slotMatches("org_name", ex.OrgName) {
+		f.set("org_name", ex.OrgName)
+	}
+
+	// "电话写错了，是…": a correction names the field, the value follows.
+	if tk := l.first(m, "target:"); tk != "" {
+		field := strings.TrimPrefix(tk, "target:")
+		if v := valueAfterTarget(cls, l, tk); v != "" {
+			delete(f.vals, field)
+			e.bare(st, &f, field, v)
+		}
+		if !f.has(field) {
+			st.Asking = field // the next message gives the value
+			if f.empty() {
+				f.target = field
+			}
+		}
+	}
+	// A bare answer to the question just asked.
+	if f.empty() && st.Asking != "" {
+		e.bare(st, &f, st.Asking, strings.TrimSpace(m))
+	}
+	// A first message that names a record is the information wanted.
+	if f.empty() && !st.Started && st.Asking == "" && l.is("record", m) && !l.is("question", m) {
+		e.bare(st, &f, "description", strings.TrimSpace(m))
+	}
+	return f
+}
+
+// descCue is the description slot pattern, applied across clauses.
+func descCue(l *lexicon) *regexp.Regexp {
+	for _, c := range l.slots {
+		if c.key == "description" {
+			return c.re
+		}
+	}
+	return regexp.MustCompile(`(.+)`)
+}
+
+// hasField reports a clause that carries another field than the description.
+func (e *Engine) hasField(s string) bool {
+	l := e.lexicon()
+	if reEmail.MatchString(s) || reMobile.MatchString(s) || reToken.MatchString(s) || rePhoneWord.MatchString(s) || strings.Contains(s, "邮箱") {
+		return true
+	}
+	for _, d := range l.delivery {
+		if !d.bare && d.re.MatchString(s) {
+			return true
+		}
+	}
+	for _, c := range l.slots {
+		if c.key != "description" && c.key != "purpose" && c.re.MatchString(s) {
+			return true
+		}
+	}
+	for _, k := range []string{"org", "person", "insist"} {
+		if l.is(k, s) {
+			return true
+		}
+	}
+	return strings.HasPrefix(s, "用于") || strings.HasPrefix(s, "为了") || strings.HasPrefix(s, "用途")
+}
+
+// valueAfterTarget finds "是李四" after "名字写错了".
+func valueAfterTarget(cls []clause, l *lexicon, tk string) string {
+	for i, c := range cls {
+		if !l.is(tk, c.s) {
+			continue
+		}
+		// the same clause: "名字改为李四"
+		for _, c2 := range cls[i:] {
+			s := c2.s
+			if c2 == c {
+				loc := findTarget(l, tk, s)
+				s = strings.TrimSpace(s[loc:])
+			}
+			if mm := reValueCue.FindStringSubmatch(s); mm != nil {
+				v := strings.TrimSpace(mm[1])
+				if tk == "target:description" {
+					// the description may run over several clauses
+					full := strings.Join(clauseStrings(cls[indexOf(cls, c2):]), "，")
+					if mm2 := reValueCue.FindStringSubmatch(strings.TrimSpace(strings.TrimPrefix(full, c2.s[:len(c2.s)-len(s)]))); mm2 != nil {
+						return strings.TrimSpace(mm2[1])
+					}
+				}
+				return v
+			}
+		}
+	}
+	return ""
+}
+
+func findTarget(l *lexicon, tk, s string) int {
+	for _, c := range l.cues {
+		if c.key == tk {
+			if loc := c.re.FindStringIndex(s); loc != nil {
+				end := loc[1]
+				for _, suf := range []string{"了", "啦"} {
+					if strings.HasPrefix(s[end:], suf) {
+						end += len(suf)
+					}
+				}
+				return end
+			}
+		}
+	}
+	return 0
+}
+
+func clauseStrings(cs []clause) []string {
+	out := make([]string, len(cs))
+	for i, c := range cs {
+		out[i] = c.s
+	}
+	return out
+}
+
+func indexOf(cs []clause, c clause) int {
+	for i := range cs {
+		if cs[i] == c {
+			return i
+		}
+	}
+	return 0
+}
+
+// bare takes a value given without a label for field.
+func (e *Engine) bare(st *State, f *found, field, v string) {
+	l := e.lexicon()
+	v = strings.Trim(v, "，,。.；; ")
+	if v == "" {
+		return
+	}
+	switch field {
+	case "name", "legal_rep":
+		if isName(v) {
+			f.set(field, v)
+		}
+	case "description":
+		for _, k := range []string{"confirm", "deny", "ack", "greeting", "insist", "question"} {
+			if l.isAll(k, v) || (k == "question" && l.is(k, v)) {
+				return
+			}
+		}
+		if mm := descCue(l).FindStringSubmatch(v); mm != nil {
+			v = strings.TrimSpace(mm[1])
+		}
+		f.set("description", v)
+	case "applicant_type":
+		if l.is("org", v) {
+			f.kind = "org"
+		} else if l.is("person", v) {
+			f.kind = "person"
+		}
+	case "org_name", "address", "purpose":
+		f.set(field, v)
+	case "credit_code":
+		if v == "无" || v == "没有" {
+			f.set(field, "无")
+		} else if reAlnum.MatchString(v) {
+			f.set(field, strings.ToUpper(strings.ReplaceAll(v, " ", "")))
+		}
+	case "id_number":
+		if reAlnum.MatchString(v) {
+			f.set(field, strings.ToUpper(strings.ReplaceAll(v, " ", "")))
+		}
+	case "phone":
+		if reAlnum.MatchString(v) {
+			f.set(field, v)
+		}
+	case "email":
+		if strings.Contains(v, "@") {
+			f.set(field, v)
+		}
+	case "delivery":
+		for _, d := range l.delivery {
+			if d.re.MatchString(v) {
+				f.set("delivery", d.value)
+				return
+			}
+		}
+		for _, c := range gongkai.DeliveryChoices {
+			if strings.Contains(v, c) {
+				f.set("delivery", c)
+				return
+			}
+		}
+	}
+}
+
+// idOrCredit decides whether an 18-character token is an ID number or a
+// credit code, from its check digit, the words before it and the question.
+func idOrCredit(st *State, tok, ctx string) string {
+	credit := strings.Contains(ctx, "代码") || strings.Contains(ctx, "信用")
+	id := strings.Contains(ctx, "身份") || strings.Contains(ctx, "证件")
+	switch {
+	case credit:
+		return "credit_code"
+	case id:
+		return "id_number"
+	case st.Asking == "credit_code":
+		return "credit_code"
+	case st.Asking == "id_number":
+		return "id_number"
+	}
+	if len(tok) == 18 {
+		if gongkai.CheckCreditCode(tok).Valid && !allDigitsX(tok) {
+			return "credit_code"
+		}
+		if allDigitsX(tok) {
+			if st.Kind == "org" {
+				return "credit_code"
+			}
+			return "id_number"
+		}
+		return "credit_code"
+	}
+	return ""
+}
+
+func allDigitsX(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !(s[i] >= '0' && s[i] <= '9') && !(i == len(s)-1 && s[i] == 'X') {
+			return false
+		}
+	}
+	return true
+}

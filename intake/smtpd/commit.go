@@ -1,0 +1,139 @@
+package smtpd
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"gongkai/caseflow"
+)
+
+// committer is the group commit: sessions hand their message over and wait;
+// one goroutine takes everything queued, stores it in one transaction and
+// answers each waiter. While one commit runs the next batch gathers. When
+// other sessions are still reading or parsing a message, it lingers a little
+// (at most linger) for them, so that a batch is not cut short just because
+// the sessions fell out of step with the commits.
+type committer struct {
+	store Receiver
+	max   int
+	wake  func()
+	log   *slog.Logger
+	in    chan pending
+	// stopped is closed when run ends; later submits fail at once.
+	stopped chan struct{}
+	// busy counts sessions inside DATA (reading, parsing or waiting).
+	busy   atomic.Int64
+	linger time.Duration
+}
+
+// defaultLinger bounds the wait for sessions still reading their message.
+const defaultLinger = 2 * time.Millisecond
+
+type pending struct {
+	msg  caseflow.Incoming
+	done chan result
+}
+
+type result struct {
+	id  int64
+	err error
+}
+
+var errStopped = errors.New("smtpd: intake stopped")
+
+func newCommitter(s Receiver, max int, wake func(), log *slog.Logger) *committer {
+	if max <= 0 {
+		max = 256
+	}
+	return &committer{store: s, max: max, wake: wake, log: log, in: make(chan pending, max), stopped: make(chan struct{}), linger: defaultLinger}
+}
+
+// submit stores m with the next batch and returns its id once committed.
+func (c *committer) submit(m caseflow.Incoming) (int64, error) {
+	p := pending{msg: m, done: make(chan result, 1)}
+	select {
+	case c.in <- p:
+	case <-c.stopped:
+		return 0, errStopped
+	}
+	select {
+	case r := <-p.done:
+		return r.id, r.err
+	case <-c.stopped:
+		select {
+		case r := <-p.done: // committed in the last batch
+			return r.id, r.err
+		default:
+			return 0, errStopped
+		}
+	}
+}
+
+// run commits batches until ctx ends; then it fails what is still queued
+// (those sessions answer 451 and the client retries).
+func (c *committer) run(ctx context.Context) {
+	batch := make([]pending, 0, c.max)
+	for {
+		batch = batch[:0]
+		select {
+		case <-ctx.Done():
+			close(c.stopped)
+			c.drain()
+			return
+		case p := <-c.in:
+			batch = append(batch, p)
+		}
+		deadline := time.Now().Add(c.linger)
+	gather:
+		for len(batch) < c.max {
+			select {
+			case p := <-c.in:
+				batch = append(batch, p)
+				continue
+			default:
+			}
+			wait := time.Until(deadline)
+			if int64(len(batch)) >= c.busy.Load() || wait <= 0 {
+				break gather
+			}
+			t := time.NewTimer(wait)
+			select {
+			case p := <-c.in:
+				batch = append(batch, p)
+			case <-t.C:
+			}
+			t.Stop()
+		}
+		msgs := make([]caseflow.Incoming, len(batch))
+		for i, p := range batch {
+			msgs[i] = p.msg
+		}
+		// The commit uses its own context: a message a client is waiting for
+		// is either stored or refused, never left half-done by shutdown.
+		ids, err := c.store.ReceiveBatch(context.Background(), msgs, nil)
+		for i, p := range batch {
+			if err != nil {
+				p.done <- result{err: err}
+			} else {
+				p.done <- result{id: ids[i]}
+			}
+		}
+		if err == nil && c.wake != nil {
+			c.wake()
+		}
+	}
+}
+
+func (c *committer) drain() {
+	for {
+		select {
+		case p := <-c.in:
+			p.done <- result{err: errStopped}
+		default:
+			return
+		}
+	}
+}

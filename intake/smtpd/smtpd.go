@@ -1,0 +1,223 @@
+// Package smtpd is gongkai's SMTP intake: a go-smtp listener that accepts
+// mail for the disclosure mailbox and answers 250 to DATA only once the raw
+// message is durably committed (STYLE.md habit 5). Concurrent sessions share
+// commits (group commit); parsing and classifying happen afterwards, from the
+// stored message, in caseflow's processor.
+package smtpd
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/emersion/go-smtp"
+
+	"gongkai/caseflow"
+)
+
+// DefaultAddr is where the listener runs unless configured (issue 4).
+const DefaultAddr = "127.0.0.1:2525"
+
+// Receiver stores raw messages durably; *caseflow.Service (raw only) and
+// *caseflow.Intake (filed in the same write) implement it.
+type Receiver interface {
+	ReceiveBatch(ctx context.Context, in []caseflow.Incoming, cur *caseflow.Cursor) ([]int64, error)
+}
+
+// Preparer, when the Receiver has it, parses and classifies a message in
+// the session's goroutine before the commit (*caseflow.Intake).
+type Preparer interface {
+	Prepare(m *caseflow.Incoming)
+}
+
+// Server is the SMTP listener. Set the fields, then Listen and Run.
+type Server struct {
+	Addr     string // host:port; "" = DefaultAddr
+	Domain   string // greeting name; "" = localhost
+	MaxBytes int64  // largest message accepted; larger ones get 552. 0 = 25 MiB
+	// Recipients are the accepted RCPT TO addresses (case-insensitive); an
+	// entry "@domain" accepts the whole domain. None = accept every recipient,
+	// as a local intake behind the agency's own MTA does.
+	Recipients []string
+	TLS        *tls.Config // non-nil: offer STARTTLS with this certificate
+	Store      Receiver
+	Wake       func() // called after each commit (wakes the processor); may be nil
+	Log        *slog.Logger
+	// MaxBatch caps how many messages one commit takes; 0 = 256.
+	MaxBatch int
+
+	ln    net.Listener
+	srv   *smtp.Server
+	batch *committer
+}
+
+// Listen opens the listening socket, so that the real address (for
+// 127.0.0.1:0) is known before Run. Set the fields before calling it.
+func (s *Server) Listen() error {
+	addr := s.Addr
+	if addr == "" {
+		addr = DefaultAddr
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("smtpd: listen on %s: %w", addr, err)
+	}
+	s.ln = ln
+	s.batch = newCommitter(s.Store, s.MaxBatch, s.Wake, s.log())
+	return nil
+}
+
+// ListenAddr is the address the listener is bound to ("" before Listen).
+func (s *Server) ListenAddr() string {
+	if s.ln == nil {
+		return ""
+	}
+	return s.ln.Addr().String()
+}
+
+func (s *Server) log() *slog.Logger {
+	if s.Log != nil {
+		return s.Log
+	}
+	return slog.Default()
+}
+
+// Run serves until ctx ends, then stops accepting, lets sessions in DATA
+// finish their commit (up to 10 s) and returns.
+func (s *Server) Run(ctx context.Context) error {
+	if s.Store == nil {
+		return errors.New("smtpd: no store")
+	}
+	if s.ln == nil {
+		if err := s.Listen(); err != nil {
+			return err
+		}
+	}
+	max := s.MaxBytes
+	if max <= 0 {
+		max = 25 << 20
+	}
+	bctx, bcancel := context.WithCancel(context.Background())
+	bdone := make(chan struct{})
+	go func() { s.batch.run(bctx); close(bdone) }()
+
+	srv := smtp.NewServer(s)
+	srv.Domain = s.Domain
+	if srv.Domain == "" {
+		srv.Domain = "localhost"
+	}
+	srv.MaxMessageBytes = max
+	srv.MaxRecipients = 100
+	srv.ReadTimeout = 5 * time.Minute
+	srv.WriteTimeout = time.Minute
+	srv.TLSConfig = s.TLS
+	srv.EnableSMTPUTF8 = true
+	// Tolerate over-long lines (RFC 5321 allows 1000): mail is never refused for its shape.
+	srv.MaxLineLength = 1 << 20
+	srv.ErrorLog = slog.NewLogLogger(s.log().Handler(), slog.LevelWarn)
+	s.srv = srv
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(s.ln) }()
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-errc:
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	if serr := srv.Shutdown(sctx); serr != nil && !errors.Is(serr, smtp.ErrServerClosed) {
+		srv.Close()
+	}
+	cancel()
+	bcancel()
+	<-bdone
+	if err != nil && !errors.Is(err, smtp.ErrServerClosed) {
+		return fmt.Errorf("smtpd: serve: %w", err)
+	}
+	return nil
+}
+
+// NewSession implements smtp.Backend.
+func (s *Server) NewSession(c *smtp.Conn) (smtp.Session, error) {
+	return &session{s: s, remote: c.Conn().RemoteAddr().String()}, nil
+}
+
+// accepts reports whether rcpt is one of the configured recipients.
+func (s *Server) accepts(rcpt string) bool {
+	if len(s.Recipients) == 0 {
+		return true
+	}
+	rcpt = strings.ToLower(strings.TrimSpace(rcpt))
+	for _, r := range s.Recipients {
+		r = strings.ToLower(strings.TrimSpace(r))
+		if r == rcpt || (strings.HasPrefix(r, "@") && strings.HasSuffix(rcpt, r)) {
+			return true
+		}
+	}
+	return false
+}
+
+type session struct {
+	s      *Server
+	remote string
+	from   string
+	rcpts  []string
+}
+
+func (ss *session) Reset()        { ss.from, ss.rcpts = "", nil }
+func (ss *session) Logout() error { return nil }
+
+func (ss *session) Mail(from string, _ *smtp.MailOptions) error {
+	ss.from = from
+	return nil
+}
+
+var errNoMailbox = &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "No such mailbox here"}
+
+func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	if !ss.s.accepts(to) {
+		return errNoMailbox
+	}
+	ss.rcpts = append(ss.rcpts, to)
+	return nil
+}
+
+var errTemporary = &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "Message not stored, try again later"}
+
+// Data reads the message (go-smtp's reader stops at MaxMessageBytes with
+// 552) and returns only when it is committed.
+func (ss *session) Data(r io.Reader) error {
+	ss.s.batch.busy.Add(1)
+	defer ss.s.batch.busy.Add(-1)
+	raw, err := io.ReadAll(r)
+	if err != nil {
+		var se *smtp.SMTPError
+		if errors.As(err, &se) {
+			return se
+		}
+		return fmt.Errorf("smtpd: reading message: %w", err)
+	}
+	m := caseflow.Incoming{Raw: raw, Source: "smtp", Arrived: time.Now()}
+	if p, ok := ss.s.Store.(Preparer); ok {
+		p.Prepare(&m)
+	}
+	if _, err := ss.s.batch.submit(m); err != nil {
+		ss.s.log().Error("storing received mail", "remote", ss.remote, "from", ss.from, "err", err)
+		return errTemporary
+	}
+	return nil
+}
+
+// CloseListener closes the listening socket of a server that Listen opened
+// but Run never served (Run closes it itself).
+func (s *Server) CloseListener() {
+	if s.ln != nil && s.srv == nil {
+		s.ln.Close()
+	}
+}

@@ -1,0 +1,324 @@
+package smtpd
+
+import (
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"errors"
+	"fmt"
+	"math/big"
+	"net"
+	"net/textproto"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-smtp"
+
+	"gongkai/caseflow"
+	"gongkai/store"
+	"gongkai/workday"
+)
+
+// fakeStore records batches; gate, when set, holds each commit until it is
+// read from (to see that DATA waits for the commit).
+type fakeStore struct {
+	mu      sync.Mutex
+	batches [][]caseflow.Incoming
+	gate    chan struct{}
+	entered chan int // batch sizes as commits begin, when not nil
+	fail    error
+}
+
+func (f *fakeStore) ReceiveBatch(ctx context.Context, in []caseflow.Incoming, cur *caseflow.Cursor) ([]int64, error) {
+	if f.entered != nil {
+		f.entered <- len(in)
+	}
+	if f.gate != nil {
+		<-f.gate
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.fail != nil {
+		return nil, f.fail
+	}
+	f.batches = append(f.batches, in)
+	ids := make([]int64, len(in))
+	for i := range ids {
+		ids[i] = int64(len(f.batches)*1000 + i)
+	}
+	return ids, nil
+}
+
+func (f *fakeStore) count() (msgs, batches int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, b := range f.batches {
+		msgs += len(b)
+	}
+	return msgs, len(f.batches)
+}
+
+// start runs s on 127.0.0.1:0 until the test ends.
+func start(t testing.TB, s *Server) string {
+	t.Helper()
+	s.Addr = "127.0.0.1:0"
+	if err := s.Listen(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	})
+	return s.ListenAddr()
+}
+
+func message(id string, size int) []byte {
+	return []byte(fmt.Sprintf("Message-ID: <%s>\r\nSubject: test\r\n\r\n%s\r\n", id, strings.Repeat("x", size)))
+}
+
+// send runs one SMTP transaction with go-smtp's client and returns the error
+// of the step that failed.
+func send(addr, rcpt string, raw []byte, opts *smtp.MailOptions) error {
+	c, err := smtp.Dial(addr)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if err := c.Mail("a@example.org", opts); err != nil {
+		return err
+	}
+	if err := c.Rcpt(rcpt, nil); err != nil {
+		return err
+	}
+	w, err := c.Data()
+	if err != nil {
+		return err
+	}
+	if _, err := w.Write(raw); err != nil {
+		return err
+	}
+	return w.Close()
+}
+
+func code(err error) int {
+	var se *smtp.SMTPError
+	if errors.As(err, &se) {
+		return se.Code
+	}
+	if err != nil {
+		return -1
+	}
+	return 250
+}
+
+func TestRecipients(t *testing.T) {
+	tests := []struct {
+		name       string
+		recipients []string
+		rcpt       string
+		want       int
+	}{
+		{"none configured accepts all", nil, "anyone@anywhere.example", 250},
+		{"listed", []string{"ysqgk@zjj.example"}, "ysqgk@zjj.example", 250},
+		{"listed, other case", []string{"ysqgk@zjj.example"}, "YSQGK@ZJJ.example", 250},
+		{"not listed", []string{"ysqgk@zjj.example"}, "boss@zjj.example", 550},
+		{"domain entry", []string{"@zjj.example"}, "any@zjj.example", 250},
+		{"domain entry, other domain", []string{"@zjj.example"}, "any@zjj.example.evil", 550},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fs := &fakeStore{}
+			addr := start(t, &Server{Store: fs, Recipients: tt.recipients})
+			err := send(addr, tt.rcpt, message("r@x", 10), nil)
+			if got := code(err); got != tt.want {
+				t.Errorf("code %d (%v), want %d", got, err, tt.want)
+			}
+			if n, _ := fs.count(); (n == 1) != (tt.want == 250) {
+				t.Errorf("%d messages stored", n)
+			}
+		})
+	}
+}
+
+func TestOversize(t *testing.T) {
+	fs := &fakeStore{}
+	addr := start(t, &Server{Store: fs, MaxBytes: 10_000})
+	tests := []struct {
+		name string
+		size int
+		opts *smtp.MailOptions
+		want int
+	}{
+		{"fits", 5_000, nil, 250},
+		{"too large, SIZE not declared: refused after DATA", 20_000, nil, 552},
+		{"too large, SIZE declared: refused at MAIL", 20_000, &smtp.MailOptions{Size: 20_100}, 552},
+		{"fits after a refusal", 5_000, nil, 250},
+	}
+	for _, tt := range tests {
+		err := send(addr, "a@b.example", message("o-"+tt.name+"@x", tt.size), tt.opts)
+		if got := code(err); got != tt.want {
+			t.Errorf("%s: code %d (%v), want %d", tt.name, got, err, tt.want)
+		}
+	}
+	if n, _ := fs.count(); n != 2 {
+		t.Errorf("%d messages stored, want 2", n)
+	}
+}
+
+func TestDataWaitsForCommit(t *testing.T) {
+	fs := &fakeStore{gate: make(chan struct{})}
+	woke := make(chan struct{}, 10)
+	addr := start(t, &Server{Store: fs, Wake: func() { woke <- struct{}{} }})
+	done := make(chan error, 1)
+	go func() { done <- send(addr, "a@b.example", message("w@x", 10), nil) }()
+	select {
+	case err := <-done:
+		t.Fatalf("DATA answered (%v) before the commit", err)
+	case <-time.After(200 * time.Millisecond):
+	}
+	fs.gate <- struct{}{}
+	if err := <-done; err != nil {
+		t.Fatalf("after commit: %v", err)
+	}
+	select {
+	case <-woke:
+	case <-time.After(5 * time.Second):
+		t.Error("processor not woken after the commit")
+	}
+}
+
+func TestStoreFailureIs451(t *testing.T) {
+	fs := &fakeStore{fail: errors.New("disk full")}
+	addr := start(t, &Server{Store: fs})
+	if got := code(send(addr, "a@b.example", message("f@x", 10), nil)); got != 451 {
+		t.Errorf("code %d, want 451 (temporary: the client keeps the message and retries)", got)
+	}
+}
+
+func TestGroupCommit(t *testing.T) {
+	fs := &fakeStore{gate: make(chan struct{}), entered: make(chan int, 100)}
+	srv := &Server{Store: fs}
+	addr := start(t, srv)
+	var once sync.Once
+	release := func() { once.Do(func() { close(fs.gate) }) }
+	t.Cleanup(release) // runs before the server stops
+	const n = 20
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs <- send(addr, "a@b.example", message(fmt.Sprintf("g%d@x", i), 100), nil)
+		}()
+	}
+	// The first commit takes what has arrived (lingering briefly for
+	// sessions still reading); the rest queue behind it.
+	first := <-fs.entered
+	for deadline := time.Now().Add(10 * time.Second); len(srv.batch.in) < n-first; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("first commit took %d; only %d sessions queued behind it", first, len(srv.batch.in))
+		}
+	}
+	release()
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Error(err)
+		}
+	}
+	msgs, batches := fs.count()
+	want := 2
+	if first == n {
+		want = 1
+	}
+	if msgs != n || batches != want {
+		t.Errorf("%d messages in %d commits; want %d in %d (the first batch of %d, then the rest together)", msgs, batches, n, want, first)
+	}
+}
+
+func TestSTARTTLS(t *testing.T) {
+	fs := &fakeStore{}
+	cert := selfSigned(t)
+	addr := start(t, &Server{Store: fs, TLS: &tls.Config{Certificates: []tls.Certificate{cert}}})
+	c, err := smtp.DialStartTLS(addr, &tls.Config{InsecureSkipVerify: true})
+	if err != nil {
+		t.Fatalf("STARTTLS: %v", err)
+	}
+	defer c.Close()
+	if _, ok := c.TLSConnectionState(); !ok {
+		t.Fatal("no TLS after STARTTLS")
+	}
+	if err := c.SendMail("a@example.org", []string{"b@example.org"}, bytes.NewReader(message("t@x", 10))); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := fs.count(); n != 1 {
+		t.Errorf("%d messages stored", n)
+	}
+	// Without a certificate, STARTTLS is not offered.
+	addr2 := start(t, &Server{Store: &fakeStore{}})
+	tc, err := textproto.Dial("tcp", addr2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tc.Close()
+	tc.ReadResponse(220)
+	tc.PrintfLine("EHLO test")
+	_, msg, err := tc.ReadResponse(250)
+	if err != nil || strings.Contains(msg, "STARTTLS") {
+		t.Errorf("EHLO without a certificate: %q, %v", msg, err)
+	}
+}
+
+func selfSigned(t testing.TB) tls.Certificate {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "localhost"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}, DNSNames: []string{"localhost"}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
+}
+
+// TestRealStore runs the listener on a real SQLite store: what got 250 is
+// there once, and a resend of the same message is not stored again.
+func TestRealStore(t *testing.T) {
+	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "g.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	svc := &caseflow.Service{DB: db, Cal: workday.New()}
+	addr := start(t, &Server{Store: svc})
+	for range 2 {
+		if err := send(addr, "a@b.example", message("real@x", 100), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.View(context.Background(), func(tx *store.Tx) error {
+		copies, err := tx.MessageCopies([]string{"real@x"})
+		if err != nil || copies["real@x"] != 1 {
+			t.Errorf("stored %v times, %v; want once", copies, err)
+		}
+		return nil
+	})
+}
