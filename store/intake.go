@@ -217,8 +217,7 @@ type PriorCase struct {
 
 // PriorCases lists earlier cases of an applicant, oldest first (the
 // classifier's duplicate check, RULES.md §7 重复申请): by ID number when one
-// is given (indexed), else by name among the latest nameWindow cases (the
-// schema has no index on name; a migration adding one would lift the window).
+// is given (indexed), else by name (indexed since migration 0002).
 func (tx *Tx) PriorCases(idNumber, name string, limit int) ([]PriorCase, error) {
 	var q string
 	var args []any
@@ -226,7 +225,7 @@ func (tx *Tx) PriorCases(idNumber, name string, limit int) ([]PriorCase, error) 
 	case idNumber != "":
 		q, args = `id_number = ? AND id_number <> ''`, []any{idNumber} // the partial index cases_id_number
 	case name != "":
-		q, args = `name = ? AND id > (SELECT COALESCE(MAX(id), 0) FROM cases) - ?`, []any{name, nameWindow}
+		q, args = `name = ? AND name <> ''`, []any{name} // the partial index cases_name
 	default:
 		return nil, nil
 	}
@@ -247,9 +246,6 @@ func (tx *Tx) PriorCases(idNumber, name string, limit int) ([]PriorCase, error) 
 	}
 	return out, rows.Err()
 }
-
-// nameWindow is how many recent cases a look-up by name scans.
-const nameWindow = 5000
 
 // CreateFiledMessage stores an inbound message that was parsed and
 // classified before storing (single-write intake), with its verdict, and

@@ -20,8 +20,29 @@ func TestClassifierAdmin(t *testing.T) {
 	ta.addUser(t, "hand", gongkai.RoleHandler)
 	adm, reg, hand := login(t, ta, "adm"), login(t, ta, "reg"), login(t, ta, "hand")
 
+	// Before any rule: the web filing gets the shipped routing's department.
+	dept := func(desc string) string {
+		app := validApplication()
+		app["description"] = desc
+		_, res := postJSON(t, ta.URL+"/api/v1/requests", "application/json", mustJSON(app))
+		d, err := ta.Cases.CaseDetail(t.Context(), res["case_no"].(string), &gongkai.User{Roles: []gongkai.Role{gongkai.RoleAdmin}}, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d.Case.Department
+	}
+	if got := dept("星河湾片区2024年的项目批复"); got != "办公室" {
+		t.Fatalf("shipped routing sent an unroutable request to %q, want 办公室", got)
+	}
 	_, page := get(t, adm, ta.URL+"/staff/admin/routing")
 	csrf := hidden(t, page).Get("csrf")
+	// An admin rule takes effect at once, without a restart.
+	if status, _, _ := postForm(t, adm, ta.URL+"/staff/admin/routing", url.Values{"csrf": {csrf}, "pattern": {"星河湾"}, "department": {"城建股"}, "priority": {"100"}}); status != http.StatusSeeOther {
+		t.Fatalf("save rule: %d", status)
+	}
+	if got := dept("星河湾片区2024年的项目批复"); got != "城建股" {
+		t.Errorf("after the admin rule the department is %q, want 城建股", got)
+	}
 	status, body, _ := postForm(t, adm, ta.URL+"/staff/admin/routing", url.Values{"csrf": {csrf}, "pattern": {"(人才公寓"}, "is_regex": {"1"}, "department": {"住房保障股"}, "priority": {"5"}})
 	if status != http.StatusUnprocessableEntity || !strings.Contains(body, "正则表达式有误") {
 		t.Errorf("bad regex: status %d", status)

@@ -37,6 +37,7 @@ var Options = []Option{
 	{"imap-password", "GONGKAI_IMAP_PASSWORD", "", true, "IMAP 密码"},
 	{"imap-mailbox", "GONGKAI_IMAP_MAILBOX", "INBOX", false, "IMAP 邮箱"},
 	{"imap-tls", "GONGKAI_IMAP_TLS", "implicit", false, "implicit、starttls 或 none（仅限本机回环）"},
+	{"imap-move-to", "GONGKAI_IMAP_MOVE_TO", "", false, "收取后移入的文件夹；空则只标记为已读"},
 	{"agency", "GONGKAI_AGENCY", "西工区住房和城乡建设局", false, "机关名称"},
 	{"file-rate", "GONGKAI_FILE_RATE", "10", false, "同一地址每分钟最多提交申请次数（0 为不限）"},
 	{"admin-password", "GONGKAI_ADMIN_PASSWORD", "", true, "首次启动时创建 admin 账户的密码"},

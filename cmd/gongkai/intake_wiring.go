@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/emersion/go-message/mail"
@@ -133,25 +134,54 @@ func receiptBuilder(cfg Config) caseflow.ReceiptFunc {
 // history of earlier requests (duplicates) and the agency's mail domain as
 // the bureau's (replies to its letters are followups).
 func newClassifier(a *App) (caseflow.Classifier, error) {
+	d := &dbClassifier{db: a.DB, domain: mailDomain(a.Config["mail-from"])}
+	rules, err := a.Cases.RoutingRules(context.Background())
+	if err != nil {
+		return nil, err
+	}
+	if err := d.reload(rules); err != nil {
+		return nil, err
+	}
+	// Admin edits of the routing rules take effect without a restart, and the
+	// web form and chat-bot get the same department suggestion as e-mail.
+	a.Cases.RulesChanged = d.reload
+	a.Cases.Suggest = func(subject, text string) (string, []gongkai.Reason) {
+		v := d.c.Load().ClassifyText(subject, text, nil)
+		return v.Department, v.Reasons
+	}
+	return d, nil
+}
+
+// dbClassifier classifies with the stored cases as history and the admin's
+// routing rules; reload swaps in a classifier built with new rules.
+type dbClassifier struct {
+	c      atomic.Pointer[classifier.Classifier]
+	db     *store.DB
+	domain string
+}
+
+func (d *dbClassifier) reload(rules []store.RoutingRule) error {
 	var opts []classifier.Option
-	if d := mailDomain(a.Config["mail-from"]); d != "" {
-		opts = append(opts, classifier.WithBureauDomains(d))
+	if d.domain != "" {
+		opts = append(opts, classifier.WithBureauDomains(d.domain))
+	}
+	if len(rules) > 0 {
+		rs := make([]classifier.RoutingRule, len(rules))
+		for i, r := range rules {
+			rs[i] = classifier.RoutingRule{ID: r.ID, Department: r.Department, Pattern: r.Pattern, IsRegex: r.IsRegex, Priority: r.Priority, Enabled: r.Enabled}
+		}
+		opts = append(opts, classifier.WithRoutingRules(rs))
 	}
 	c, err := classifier.New(opts...)
 	if err != nil {
-		return nil, fmt.Errorf("classifier: %w", err)
+		return fmt.Errorf("classifier: %w", err)
 	}
-	return &dbClassifier{c: c, db: a.DB}, nil
-}
-
-// dbClassifier classifies with the stored cases as history.
-type dbClassifier struct {
-	c  *classifier.Classifier
-	db *store.DB
+	d.c.Store(c)
+	return nil
 }
 
 func (d *dbClassifier) Classify(e *gongkai.Email) gongkai.Verdict {
-	return d.c.Classify(e, dbHistory{d.db})
+	return d.c.Load().Classify(e, dbHistory{d.db})
 }
 
 type dbHistory struct{ db *store.DB }
@@ -191,7 +221,7 @@ func newIMAPPoller(a *App, in *caseflow.Intake, wake func()) (*imappoll.Poller, 
 		return nil, fmt.Errorf("imap-tls: %q 不是 implicit、starttls 或 none", mode)
 	}
 	return &imappoll.Poller{Addr: cfg["imap"], Username: cfg["imap-user"], Password: cfg["imap-password"],
-		Mailbox: cfg["imap-mailbox"], TLS: mode, Store: in, Wake: wake, Log: a.Log.With("worker", "imap")}, nil
+		Mailbox: cfg["imap-mailbox"], TLS: mode, MoveTo: cfg["imap-move-to"], Store: in, Wake: wake, Log: a.Log.With("worker", "imap")}, nil
 }
 
 func init() {
