@@ -142,42 +142,84 @@ func decodeBase64Lenient(s string) []byte {
 // characters are skipped, missing padding is tolerated. partial reports
 // that the data stopped in the middle of a quantum (a sign of truncation).
 func decodeBase64Body(in []byte) (out []byte, partial bool) {
-	clean := make([]byte, 0, len(in))
+	// One pass with a class table and index writes: bodies with 200 KB
+	// attachments made the per-byte switch and string copies a hot spot.
+	clean := make([]byte, len(in))
+	out = make([]byte, 0, len(in)*3/4+3)
+	n := 0
 	for _, c := range in {
-		switch {
-		case c >= 'A' && c <= 'Z', c >= 'a' && c <= 'z', c >= '0' && c <= '9', c == '+', c == '/':
-			clean = append(clean, c)
-		case c == '-':
-			clean = append(clean, '+') // URL-safe alphabet
-		case c == '_':
-			clean = append(clean, '/')
-		case c == '=':
+		switch b64Class[c] {
+		case b64Keep:
+			clean[n] = c
+			n++
+		case b64Minus:
+			clean[n] = '+' // URL-safe alphabet
+			n++
+		case b64Under:
+			clean[n] = '/'
+			n++
+		case b64Pad:
 			// Padding ends a quantum. Data after it (a second base64
 			// stream glued on) is decoded separately.
-			n := len(clean) % 4
-			if n >= 2 {
-				d, _ := base64.RawStdEncoding.DecodeString(string(clean))
-				out = append(out, d...)
-				clean = clean[:0]
+			if n%4 >= 2 {
+				out = appendBase64(out, clean[:n])
+				n = 0
 			}
 		}
 	}
-	rem := len(clean) % 4
+	rem := n % 4
 	if rem != 0 {
 		// RFC 2045 pads every stream to whole quanta: a bare remainder
 		// means the data was cut off.
 		partial = true
 		if rem == 1 {
-			clean = clean[:len(clean)-1]
+			n--
 		}
 	}
-	d, err := base64.RawStdEncoding.DecodeString(string(clean))
-	if err != nil {
+	before := len(out)
+	out = appendBase64(out, clean[:n])
+	if len(out)-before != base64.RawStdEncoding.DecodedLen(n) {
 		partial = true
 	}
-	out = append(out, d...)
 	return out, partial
 }
+
+// appendBase64 decodes unpadded standard base64 onto out, keeping what
+// decodes before an error (as DecodeString does).
+func appendBase64(out, src []byte) []byte {
+	need := base64.RawStdEncoding.DecodedLen(len(src))
+	if cap(out)-len(out) < need {
+		grown := make([]byte, len(out), len(out)+need)
+		copy(grown, out)
+		out = grown
+	}
+	m, _ := base64.RawStdEncoding.Decode(out[len(out):len(out)+need], src)
+	return out[:len(out)+m]
+}
+
+// Classes of bytes in a base64 body.
+const (
+	b64Skip = iota
+	b64Keep
+	b64Minus
+	b64Under
+	b64Pad
+)
+
+var b64Class = func() (t [256]byte) {
+	for c := 'A'; c <= 'Z'; c++ {
+		t[c] = b64Keep
+	}
+	for c := 'a'; c <= 'z'; c++ {
+		t[c] = b64Keep
+	}
+	for c := '0'; c <= '9'; c++ {
+		t[c] = b64Keep
+	}
+	t['+'], t['/'] = b64Keep, b64Keep
+	t['-'], t['_'], t['='] = b64Minus, b64Under, b64Pad
+	return t
+}()
 
 // decodeHeaderText decodes every encoded word in a header value and the raw
 // eight-bit bytes around them. Adjacent encoded words in the same charset

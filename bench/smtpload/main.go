@@ -27,6 +27,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/emersion/go-smtp"
@@ -91,7 +92,7 @@ func run(n, conns int, imapMode, keep bool) error {
 	if err := cmd.Start(); err != nil {
 		return err
 	}
-	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	defer stopGently(cmd)
 	if err := waitListen(smtpAddr); err != nil {
 		return err
 	}
@@ -241,4 +242,18 @@ func waitListen(addr string) error {
 		time.Sleep(20 * time.Millisecond)
 	}
 	return fmt.Errorf("nothing listening on %s", addr)
+}
+
+// stopGently sends SIGTERM (so that serve shuts down cleanly and writes its
+// GONGKAI_CPUPROFILE), and kills it after 15 s.
+func stopGently(cmd *exec.Cmd) {
+	cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(15 * time.Second):
+		cmd.Process.Kill()
+		<-done
+	}
 }

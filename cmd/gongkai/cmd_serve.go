@@ -3,8 +3,11 @@ package main
 import (
 	"context"
 	"flag"
+	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"runtime/pprof"
 )
 
 func init() { commands["serve"] = cmdServe }
@@ -33,6 +36,17 @@ func cmdServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		}
 	})
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	// GONGKAI_CPUPROFILE=FILE writes a CPU profile of the whole run (for load tests).
+	if f := os.Getenv("GONGKAI_CPUPROFILE"); f != "" {
+		out, err := os.Create(f)
+		if err != nil {
+			return fmt.Errorf("cpu profile: %w", err)
+		}
+		if err := pprof.StartCPUProfile(out); err != nil {
+			return fmt.Errorf("cpu profile: %w", err)
+		}
+		defer func() { pprof.StopCPUProfile(); out.Close() }()
+	}
 	app, err := NewApp(ctx, cfg, log)
 	if err != nil {
 		return err
