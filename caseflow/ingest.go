@@ -622,23 +622,15 @@ func (in *Intake) followup(tx *store.Tx, c *gongkai.Case, em *gongkai.Email, at 
 		return nil
 	}
 	on := gongkai.DateOf(at)
-	evs, err := Apply(c, Input{Action: ActReceiveCorrection, Actor: systemUser, Now: tx.Now, On: on,
+	err := actTx(tx, c, Input{Action: ActReceiveCorrection, Actor: systemUser, Now: tx.Now, On: on,
 		Reason: "申请人通过电子邮件提交补正材料"}, in.Cases.Cal)
-	if err != nil {
-		// Leave it to staff; the message is linked and the history says why.
+	if err != nil && gongkai.ErrorKind(err) != gongkai.EInternal {
+		// Refused by the state machine (Apply leaves c unchanged): leave it
+		// to staff; the message is linked and the history says why.
 		return tx.AddEvent(&gongkai.Event{CaseID: c.ID, Actor: SystemActor, Kind: "correction_check",
 			Detail: "收到的来信可能是补正材料，未能自动登记，请人工核对：" + gongkai.ErrorMessage(err)})
 	}
-	if err := tx.UpdateCase(c); err != nil {
-		return err
-	}
-	for i := range evs {
-		evs[i].CaseID = c.ID
-		if err := tx.AddEvent(&evs[i]); err != nil {
-			return err
-		}
-	}
-	return nil
+	return err
 }
 
 // newCase registers a request from an e-mail, with its classifier reasons in

@@ -358,26 +358,6 @@ func (l *Letters) Approve(ctx context.Context, id int64, u *gongkai.User) (*stor
 	return lt, err
 }
 
-// actTx applies a state-machine action in the caller's transaction: the same
-// Apply, case update and history rows as Service.Act, so that a letter leaving
-// and the case concluding are one commit.
-func actTx(tx *store.Tx, c *gongkai.Case, in Input, cal Calendar) error {
-	evs, err := Apply(c, in, cal)
-	if err != nil {
-		return err
-	}
-	if err := tx.UpdateCase(c); err != nil {
-		return err
-	}
-	for i := range evs {
-		evs[i].CaseID = c.ID
-		if err := tx.AddEvent(&evs[i]); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // ready checks that a letter may leave now: reviewed (procedural) or
 // approved (final), no placeholders, and for a final letter a case whose
 // answer is approved. It returns whether the case concludes with it.

@@ -198,20 +198,7 @@ func (s *Service) Act(ctx context.Context, no string, in Input) (*gongkai.Case, 
 		if in.Now.IsZero() {
 			in.Now = tx.Now
 		}
-		evs, err := Apply(c, in, s.Cal)
-		if err != nil {
-			return err
-		}
-		if err := tx.UpdateCase(c); err != nil {
-			return err
-		}
-		for i := range evs {
-			evs[i].CaseID = c.ID
-			if err := tx.AddEvent(&evs[i]); err != nil {
-				return err
-			}
-		}
-		return nil
+		return actTx(tx, c, in, s.Cal)
 	})
 	if err != nil {
 		return nil, err
@@ -231,4 +218,25 @@ func (s *Service) Message(ctx context.Context, id int64) (*gongkai.Message, erro
 		return err
 	})
 	return m, err
+}
+
+// actTx applies a state-machine action in the caller's transaction: Apply,
+// the case update and the history rows. Service.Act, letters (a letter
+// leaving and the case concluding are one commit) and intake (a correction
+// received by mail) all go through it.
+func actTx(tx *store.Tx, c *gongkai.Case, in Input, cal Calendar) error {
+	evs, err := Apply(c, in, cal)
+	if err != nil {
+		return err
+	}
+	if err := tx.UpdateCase(c); err != nil {
+		return err
+	}
+	for i := range evs {
+		evs[i].CaseID = c.ID
+		if err := tx.AddEvent(&evs[i]); err != nil {
+			return err
+		}
+	}
+	return nil
 }
