@@ -71,7 +71,8 @@ func (s *Service) SetCalendarDay(ctx context.Context, d gongkai.Date, working bo
 	ed.MarkYearLoaded(d.Year())
 	ed.SetDay(d, working, name)
 	s.log().Info("calendar day set", "date", d.String(), "working", working, "name", name, "user", by)
-	return nil
+	_, err = s.RecomputeDueDates(ctx, by)
+	return err
 }
 
 // LoadCalendar loads a schedule file in the workday.Calendar.Load format
@@ -133,7 +134,49 @@ func (s *Service) LoadCalendarYears(ctx context.Context, r io.Reader, by string)
 		ed.SetDay(e.Date, e.Working, e.Name)
 	}
 	s.log().Info("calendar loaded", "years", years, "days", len(days), "user", by)
+	if _, err := s.RecomputeDueDates(ctx, by); err != nil {
+		return years, err
+	}
 	return years, nil
+}
+
+// RecomputeDueDates recomputes the stored due date of every open case whose
+// clock runs, after the calendar changed (RULES.md §3.2: a new or corrected
+// schedule is applied to the deadlines it moves). Each change is one
+// transaction with its history row. It returns how many cases moved.
+func (s *Service) RecomputeDueDates(ctx context.Context, by string) (int, error) {
+	open, err := s.Cases(ctx, store.CaseFilter{Statuses: []gongkai.Status{gongkai.StatusRegistered, gongkai.StatusProcessing, gongkai.StatusDrafted, gongkai.StatusApproved}})
+	if err != nil {
+		return 0, err
+	}
+	moved := 0
+	for _, c := range open {
+		if c.ClockState != gongkai.ClockRunning {
+			continue
+		}
+		due, err := Due(c, s.Cal)
+		if err != nil || due == c.DueOn {
+			continue // a year still without schedule keeps its old date until loaded
+		}
+		err = s.DB.Update(ctx, func(tx *store.Tx) error {
+			cur, err := tx.CaseByNo(c.No)
+			if err != nil || cur.DueOn != c.DueOn || cur.ClockState != gongkai.ClockRunning {
+				return err // changed meanwhile: the action that changed it recomputed it
+			}
+			old := cur.DueOn
+			cur.DueOn = due
+			if err := tx.UpdateCase(cur); err != nil {
+				return err
+			}
+			return tx.AddEvent(&gongkai.Event{CaseID: cur.ID, Actor: by, Kind: "due_changed",
+				Detail: fmt.Sprintf("工作日历调整，答复期限由 %s 改为 %s", old.Chinese(), due.Chinese()), Reason: "节假日安排变更"})
+		})
+		if err != nil {
+			return moved, fmt.Errorf("caseflow: recomputing due date of %s: %w", c.No, err)
+		}
+		moved++
+	}
+	return moved, nil
 }
 
 // CalendarYears lists the years whose holiday schedule is known, ascending.

@@ -99,3 +99,35 @@ func TestRunDailyRemindsOnceAndRecordsLapses(t *testing.T) {
 		t.Errorf("case A has %d reminder events, want 2", n)
 	}
 }
+
+// TestCalendarChangeMovesOpenDueDates: correcting the calendar recomputes the
+// stored due date of open cases, with a history row (RULES.md §3.2).
+func TestCalendarChangeMovesOpenDueDates(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2025, 3, 3, 9, 0, 0, 0, gongkai.Beijing) // Mon
+	s := newService(t, &now)
+	c := fileCase(t, s)
+	// Received Mon 2025-03-03 (web, a working day): +20 working days = Mon 2025-03-31.
+	if c.DueOn.String() != "2025-03-31" {
+		t.Fatalf("due %s, want 2025-03-31", c.DueOn)
+	}
+	// An extra day off on Mon 2025-03-10 pushes the 20th working day to Tue 2025-04-01.
+	if err := s.SetCalendarDay(ctx, gongkai.MustDate("2025-03-10"), false, "临时调整", "admin"); err != nil {
+		t.Fatal(err)
+	}
+	reg := &gongkai.User{Username: "reg", Roles: []gongkai.Role{gongkai.RoleRegistrar}, Active: true}
+	d, err := s.CaseDetail(ctx, c.No, reg, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Case.DueOn.String() != "2025-04-01" {
+		t.Errorf("after the calendar change the stored due date is %s, want 2025-04-01", d.Case.DueOn)
+	}
+	last := d.Events[len(d.Events)-1]
+	if last.Kind != "due_changed" || last.Actor != "admin" {
+		t.Errorf("last event %+v, want due_changed by admin", last)
+	}
+	if n, err := s.RecomputeDueDates(ctx, "admin"); err != nil || n != 0 {
+		t.Errorf("second recompute moved %d (%v), want 0", n, err)
+	}
+}
