@@ -22,6 +22,40 @@ type message struct {
 	exclude  map[string]bool
 	now      time.Time
 	hasHeads bool // e-mail headers are available
+	memo     []*prepared
+}
+
+// prepared is one text of a message prepared once: the same texts (the body,
+// the new text) are looked at by several steps.
+type prepared struct {
+	src   string
+	t     text
+	lines []text
+	kvs   []kv
+	form  bool // lines and kvs are set
+	req   int8 // hasRequest: 0 not yet known, 1 no, 2 yes
+}
+
+// prep returns s prepared, from the message's memo.
+func (m *message) prep(r *rules, s string) *prepared {
+	for _, p := range m.memo {
+		if p.src == s {
+			return p
+		}
+	}
+	p := &prepared{src: s, t: r.prep(s)}
+	m.memo = append(m.memo, p)
+	return p
+}
+
+// form returns the lines and form fields of p.
+func (r *rules) form(p *prepared) ([]text, []kv) {
+	if !p.form {
+		p.lines = p.t.lines()
+		p.kvs = r.scanForm(p.lines)
+		p.form = true
+	}
+	return p.lines, p.kvs
 }
 
 var (
@@ -31,11 +65,32 @@ var (
 	reFwdSubj   = regexp.MustCompile(`(?i)^\s*(fwd?|转发|转寄|轉寄|轉發)\s*[:：]`)
 )
 
+// Literal prefilters of the line rules above: a line without these cannot
+// match, so most lines never reach the regex engine. "wrote" and "begin" are
+// matched case-insensitively; none of their letters has a non-ASCII case
+// variant, so lower-casing ASCII is exact.
+func mayQuoteHead(l string) bool {
+	return strings.Contains(l, "--") || strings.Contains(l, "写道") || strings.Contains(lowerASCII(l), "wrote")
+}
+
+func mayFwdHead(l string) bool {
+	return strings.Contains(l, "--") || strings.Contains(lowerASCII(l), "begin")
+}
+
+func mayFwdFrom(l string) bool {
+	return strings.Contains(l, "@") && strings.Contains(l, "<")
+}
+
 // cutQuoted drops quoted history the parser may have left in a text.
 func cutQuoted(s string) string {
+	// No line can be a quote head when the whole text has none of the
+	// literals (none holds a line break).
+	if !mayQuoteHead(s) && !strings.Contains(s, ">") {
+		return s
+	}
 	lines := strings.Split(s, "\n")
 	for i, l := range lines {
-		if reQuoteHead.MatchString(l) || strings.HasPrefix(strings.TrimSpace(l), ">") {
+		if mayQuoteHead(l) && reQuoteHead.MatchString(l) || strings.HasPrefix(strings.TrimSpace(l), ">") {
 			return strings.Join(lines[:i], "\n")
 		}
 	}
@@ -61,14 +116,14 @@ func (c *Classifier) prepare(e *gongkai.Email) *message {
 	// Where the plain part only says "see the table", the HTML part has the form.
 	if e.HTMLText != "" {
 		h := cutQuoted(e.HTMLText)
-		if c.richness(h) > c.richness(body)+1 {
+		if c.richness(m, h) > c.richness(m, body)+1 {
 			body = h
 		}
 	}
 	// A forwarded request: the applicant is the original sender, below the note.
 	if lines := strings.Split(body, "\n"); true {
 		for i, l := range lines {
-			if reFwdHead.MatchString(l) || (reFwdFrom.MatchString(l) && (reFwdSubj.MatchString(e.Subject) || i > 0)) {
+			if mayFwdHead(l) && reFwdHead.MatchString(l) || (mayFwdFrom(l) && reFwdFrom.MatchString(l) && (reFwdSubj.MatchString(e.Subject) || i > 0)) {
 				rest := lines[i:]
 				for _, h := range rest[:min(len(rest), 8)] {
 					if mm := reFwdFrom.FindStringSubmatch(h); mm != nil {
@@ -89,7 +144,7 @@ func (c *Classifier) prepare(e *gongkai.Email) *message {
 		body = firstNonEmpty(em.NewText, em.Text)
 	}
 	// A request that is only in an attached form (.docx, .txt, .html).
-	if !c.hasRequest(body) {
+	if !c.hasRequest(m, body) {
 		var att []string
 		for _, a := range e.Attachments {
 			if strings.TrimSpace(a.Text) != "" {
@@ -104,7 +159,7 @@ func (c *Classifier) prepare(e *gongkai.Email) *message {
 	// Relays: portals, the 区长信箱, 12345, another agency forwarding.
 	fromM := c.r.simp(e.FromName + " " + e.FromAddr)
 	subjM := c.r.simp(e.Subject)
-	bodyM := c.r.simp(nt)
+	bodyM := m.prep(c.r, nt).t.m
 	var subjHit, textHit string
 	for _, rr := range c.r.relay {
 		switch rr.scope {
@@ -135,25 +190,37 @@ func (c *Classifier) prepare(e *gongkai.Email) *message {
 }
 
 // richness scores how much of a request a text holds (form fields, a request phrase).
-func (c *Classifier) richness(s string) int {
-	t := c.r.prep(s)
-	n := len(c.r.scanForm(t.lines()))
-	if c.hasRequest(s) {
+func (c *Classifier) richness(m *message, s string) int {
+	_, kvs := c.r.form(m.prep(c.r, s))
+	n := len(kvs)
+	if c.hasRequest(m, s) {
 		n += 2
 	}
 	return n
 }
 
 // hasRequest reports a request phrase or a description field.
-func (c *Classifier) hasRequest(s string) bool {
-	t := c.r.prep(s)
-	masked := reLawTitle.ReplaceAllStringFunc(t.m, func(x string) string { return strings.Repeat("_", len(x)) })
+func (c *Classifier) hasRequest(m *message, s string) bool {
+	p := m.prep(c.r, s)
+	if p.req == 0 {
+		p.req = 1
+		if c.hasRequestIn(p) {
+			p.req = 2
+		}
+	}
+	return p.req == 2
+}
+
+func (c *Classifier) hasRequestIn(p *prepared) bool {
+	t := p.t
+	masked := maskLawTitles(t.m)
 	for _, re := range c.r.triggers {
 		if loc := re.FindStringIndex(masked); loc != nil && c.r.substantive(t.m[loc[1]:]) {
 			return true
 		}
 	}
-	for _, k := range c.r.scanForm(t.lines()) {
+	_, kvs := c.r.form(p)
+	for _, k := range kvs {
 		if k.field == "description" {
 			return true
 		}

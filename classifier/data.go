@@ -20,8 +20,10 @@ var dataFS embed.FS
 // so a Classifier is safe for concurrent use.
 type rules struct {
 	t2s       map[rune]rune
-	surnames  map[string]bool // single and compound surnames
-	labels    []label         // longest first
+	t2sBMP    []uint16         // t2s for the Basic Multilingual Plane, 0 = unchanged
+	surnames  map[string]bool  // single and compound surnames
+	labels    []label          // longest first
+	labelsBy  map[rune][]label // labels by first character, longest first
 	nature    []natureRule
 	relay     []relayRule
 	delivery  []deliveryRule
@@ -108,6 +110,12 @@ func loadRules() (*rules, error) {
 			r.t2s[rs[0]] = rs[1]
 		}
 	}
+	r.t2sBMP = make([]uint16, 0x10000)
+	for t, s := range r.t2s {
+		if t < 0x10000 && s < 0x10000 && s != 0 {
+			r.t2sBMP[t] = uint16(s)
+		}
+	}
 	if lines, err = readLines("surnames.txt"); err != nil {
 		return nil, err
 	}
@@ -129,6 +137,11 @@ func loadRules() (*rules, error) {
 		prio[f[0]]++
 	}
 	sort.SliceStable(r.labels, func(i, j int) bool { return len(r.labels[i].text) > len(r.labels[j].text) })
+	r.labelsBy = map[rune][]label{}
+	for _, lb := range r.labels {
+		c, _ := utf8.DecodeRuneInString(lb.text)
+		r.labelsBy[c] = append(r.labelsBy[c], lb)
+	}
 
 	if lines, err = readLines("nature.tsv"); err != nil {
 		return nil, err

@@ -1,14 +1,82 @@
 package classifier
 
 import (
-	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 )
 
-// reLawTitle masks the names of laws, whose "公开" is not a request.
-var reLawTitle = regexp.MustCompile(`《[^》\n]{0,40}》|政府信息公开条例|信息公开条例|公开条例`)
+// lawTitles returns the spans of the names of laws, whose "公开" is not a
+// request: what the regex 《[^》\n]{0,40}》|政府信息公开条例|信息公开条例|公开条例
+// finds (FindAllStringIndex), written out because the engine would try it at
+// every position of the text.
+func lawTitles(s string) (out [][]int) {
+	i := 0
+	for i < len(s) {
+		a := strings.Index(s[i:], "《")
+		if a >= 0 {
+			a += i
+		}
+		lit, litEnd := -1, -1
+		if b := strings.Index(s[i:], "公开条例"); b >= 0 {
+			b += i
+			lit, litEnd = b, b+len("公开条例")
+			switch {
+			case b-len("政府信息") >= i && strings.HasPrefix(s[b-len("政府信息"):], "政府信息公开条例"):
+				lit = b - len("政府信息")
+			case b-len("信息") >= i && strings.HasPrefix(s[b-len("信息"):], "信息公开条例"):
+				lit = b - len("信息")
+			}
+		}
+		if a >= 0 && (lit < 0 || a < lit) {
+			if e := titleEnd(s, a); e > 0 {
+				out = append(out, []int{a, e})
+				i = e
+			} else {
+				i = a + len("《")
+			}
+			continue
+		}
+		if lit < 0 {
+			break
+		}
+		out = append(out, []int{lit, litEnd})
+		i = litEnd
+	}
+	return out
+}
+
+// titleEnd returns the end of "《…》" starting at p (at most 40 characters
+// inside, none a line break), or -1.
+func titleEnd(s string, p int) int {
+	q := p + len("《")
+	for n := 0; q < len(s); n++ {
+		r, w := utf8.DecodeRuneInString(s[q:])
+		if r == '》' {
+			return q + w
+		}
+		if r == '\n' || n == 40 {
+			return -1
+		}
+		q += w
+	}
+	return -1
+}
+
+// maskLawTitles blanks the names of laws with '_' (byte for byte).
+func maskLawTitles(s string) string {
+	spans := lawTitles(s)
+	if len(spans) == 0 {
+		return s
+	}
+	b := []byte(s)
+	for _, sp := range spans {
+		for i := sp[0]; i < sp[1]; i++ {
+			b[i] = '_'
+		}
+	}
+	return string(b)
+}
 
 // extractDescription finds what is asked for: a form's description field, else
 // the words after a request phrase ("申请公开以下信息：…"), with list items kept
@@ -41,7 +109,7 @@ func (r *rules) extractDescription(f *found, o extractOpts) {
 		}
 	}
 	mm := []byte(f.t.m)
-	for _, loc := range reLawTitle.FindAllStringIndex(f.t.m, -1) {
+	for _, loc := range lawTitles(f.t.m) {
 		for i := loc[0]; i < loc[1]; i++ {
 			mm[i] = '_'
 		}
@@ -318,8 +386,9 @@ func (r *rules) sentences(f *found) []text {
 		kvLine[k.line] = true
 	}
 	var out []text
+	boiler, system := r.boilerLines(f.t.m), r.systemLines(f.t.m)
 	for i, l := range f.lines {
-		if kvLine[i] || r.isBoiler(l.m) || r.isSystemLine(l.m) {
+		if kvLine[i] || boiler(l.m) || system(l.m) {
 			continue
 		}
 		l = l.trim()
@@ -340,17 +409,31 @@ func (r *rules) sentences(f *found) []text {
 }
 
 // isBoiler reports a greeting, courtesy, signature or boilerplate line.
-func (r *rules) isBoiler(m string) bool {
+func (r *rules) isBoiler(m string) bool { return boilerIn(r.boiler, m) }
+
+func boilerIn(rules []*matcher, m string) bool {
 	m = strings.TrimSpace(m)
 	if m == "" {
 		return true
 	}
-	for _, re := range r.boiler {
+	for _, re := range rules {
 		if re.MatchString(m) {
 			return true
 		}
 	}
 	return false
+}
+
+// boilerLines returns isBoiler for the lines of the text whole, checking
+// each line only against the rules whose literals the whole text holds.
+func (r *rules) boilerLines(whole string) func(line string) bool {
+	var rules []*matcher
+	for _, re := range r.boiler {
+		if re.may(whole) {
+			rules = append(rules, re)
+		}
+	}
+	return func(m string) bool { return boilerIn(rules, m) }
 }
 
 // corefStop ends the leftward expansion of an antecedent.

@@ -68,10 +68,14 @@ var rePostcode = regexp.MustCompile(`(?:[（(]?(?:邮编|邮政编码)[:：]?\s*
 
 // extract runs the field extractor over one text.
 func (r *rules) extract(src string, o extractOpts) *found {
-	t := r.prep(src)
+	return r.extractPrepared(&prepared{src: src, t: r.prep(src)}, o)
+}
+
+// extractPrepared is extract on a prepared text.
+func (r *rules) extractPrepared(p *prepared, o extractOpts) *found {
+	t := p.t
 	f := &found{t: t, triggerAt: -1, present: map[string]bool{}}
-	f.lines = t.lines()
-	f.kvs = r.scanForm(f.lines)
+	f.lines, f.kvs = r.form(p)
 	for _, k := range f.kvs {
 		f.present[k.field] = true
 	}
@@ -82,13 +86,13 @@ func (r *rules) extract(src string, o extractOpts) *found {
 	// Spans that are not phone numbers: e-mail addresses, case numbers, dates,
 	// long digit runs (licence numbers), IDs and credit codes found below.
 	var spans [][]int
-	spans = append(spans, reEmail.FindAllStringIndex(t.w, -1)...)
+	spans = append(spans, findRuns(reEmail, t.w, emailSet, "", atSet)...)
 	spans = append(spans, reCase.FindAllStringIndex(t.w, -1)...)
-	spans = append(spans, reDate.FindAllStringIndex(t.w, -1)...)
+	spans = append(spans, findRuns(reDate, t.w, dateSet, "年月日", digitSet)...)
 
 	r.extractCredit(f, &spans)
 	r.extractID(f, o, &spans)
-	spans = append(spans, reLongDigits.FindAllStringIndex(t.w, -1)...)
+	spans = append(spans, findRuns(reLongDigits, t.w, digitSet, "", digitSet)...)
 	r.extractPhone(f, mask(t.m, spans))
 	r.extractEmail(f, o)
 	r.extractOrg(f)
@@ -126,8 +130,8 @@ func (r *rules) extractCredit(f *found, spans *[][]int) {
 		}
 		return
 	}
-	up := strings.ToUpper(f.t.w)
-	for _, m := range reCredit.FindAllStringSubmatchIndex(up, -1) {
+	up := upper(f.t.w)
+	for _, m := range findNumbers(reCredit, up, creditSet) {
 		code := up[m[2]:m[3]]
 		if c := gongkai.CheckCreditCode(code); c.Valid && !allDigits(code) {
 			f.CreditCode, f.CreditCodeValid = c.Code, boolp(true)
@@ -203,7 +207,7 @@ func (r *rules) extractID(f *found, o extractOpts, spans *[][]int) {
 		return
 	}
 	ms := mask(f.t.w, *spans)
-	for _, m := range reID18.FindAllStringSubmatchIndex(ms, -1) {
+	for _, m := range findNumbers(reID18, ms, idSet) {
 		n := gongkai.NormalizeDigits(ms[m[2]:m[3]])
 		if !plausibleID(n) || n == f.CreditCode {
 			continue
@@ -218,7 +222,7 @@ func (r *rules) extractID(f *found, o extractOpts, spans *[][]int) {
 		*spans = append(*spans, []int{m[2], m[3]})
 		return
 	}
-	for _, m := range reID15.FindAllStringSubmatchIndex(ms, -1) {
+	for _, m := range findNumbers(reID15, ms, idSet) {
 		ctx := f.t.m[max(0, m[2]-30):m[2]]
 		if !strings.Contains(ctx, "身份") {
 			continue
@@ -263,7 +267,8 @@ func (r *rules) extractPhone(f *found, masked string) {
 }
 
 func (r *rules) extractEmail(f *found, o extractOpts) {
-	for _, e := range reEmail.FindAllString(f.t.w, -1) {
+	for _, loc := range findRuns(reEmail, f.t.w, emailSet, "", atSet) {
+		e := f.t.w[loc[0]:loc[1]]
 		e = strings.ToLower(strings.TrimRight(e, "."))
 		if o.exclude[e] {
 			continue
@@ -532,8 +537,10 @@ func (r *rules) extractDelivery(f *found) string {
 		}
 	}
 	var b strings.Builder
+	b.Grow(len(f.t.m) + 1)
+	system := r.systemLines(f.t.m)
 	for i, l := range f.lines {
-		if skip[i] || r.isSystemLine(l.m) {
+		if skip[i] || system(l.m) {
 			continue
 		}
 		b.WriteString(l.m)
@@ -546,12 +553,24 @@ func (r *rules) extractDelivery(f *found) string {
 	return "unspecified"
 }
 
-// isSystemLine reports a relay's notice line ("本邮件由系统自动发送，请勿直接回复").
-func (r *rules) isSystemLine(m string) bool {
+// systemLines returns a test for a relay's notice line ("本邮件由系统自动发送，
+// 请勿直接回复") among the lines of the text whole: the rules whose literals
+// the whole text lacks are left out, so a long letter's lines are each
+// checked against the few rules that can match.
+func (r *rules) systemLines(whole string) func(line string) bool {
+	var rules []*matcher
 	for _, rr := range r.relay {
-		if rr.scope == "text" && rr.re.MatchString(m) {
-			return true
+		if rr.scope == "text" && rr.re.may(whole) {
+			rules = append(rules, rr.re)
 		}
 	}
-	return strings.Contains(m, "请勿") && strings.Contains(m, "回复")
+	notice := strings.Contains(whole, "请勿") && strings.Contains(whole, "回复")
+	return func(m string) bool {
+		for _, re := range rules {
+			if re.MatchString(m) {
+				return true
+			}
+		}
+		return notice && strings.Contains(m, "请勿") && strings.Contains(m, "回复")
+	}
 }

@@ -86,7 +86,7 @@ var possessives = []string{"我的", "本人的", "本人", "申请人的", "我
 // matchLabel tries the labels at m[pos:]; it returns the label and the end of the
 // label (after "/"-joined alternatives like "微信/手机").
 func (r *rules) matchLabel(m string, pos int) (label, int, bool) {
-	for _, lb := range r.labels {
+	for _, lb := range r.labelsAt(m[pos:]) {
 		if strings.HasPrefix(m[pos:], lb.text) {
 			end := pos + len(lb.text)
 			for {
@@ -99,7 +99,7 @@ func (r *rules) matchLabel(m string, pos int) (label, int, bool) {
 					sep = len("、")
 				}
 				found := false
-				for _, lb2 := range r.labels {
+				for _, lb2 := range r.labelsAt(rest[sep:]) {
 					if strings.HasPrefix(rest[sep:], lb2.text) {
 						end += sep + len(lb2.text)
 						found = true
@@ -116,9 +116,20 @@ func (r *rules) matchLabel(m string, pos int) (label, int, bool) {
 	return label{}, 0, false
 }
 
+// labelsAt returns the labels (longest first) that start with the first
+// character of s: the only ones that can be a prefix of s.
+func (r *rules) labelsAt(s string) []label {
+	c, _ := utf8.DecodeRuneInString(s)
+	return r.labelsBy[c]
+}
+
 // isSep reports whether a label may start right after r.
 func isSep(r rune) bool {
-	return strings.ContainsRune("，,；;。 \t、|｜】]", r)
+	switch r {
+	case '，', ',', '；', ';', '。', ' ', '\t', '、', '|', '｜', '】', ']':
+		return true
+	}
+	return false
 }
 
 // scanForm finds the form fields of a text.
@@ -137,13 +148,23 @@ func (r *rules) scanForm(lines []text) []kv {
 			lead++
 		}
 		var hits []hit
+		// sep: whether the character before pos is a separator, when known
+		// (the loop mostly steps one character at a time).
+		sep, sepKnown := false, false
+		step := func(pos int) int {
+			r, n := utf8.DecodeRuneInString(m[pos:])
+			sep, sepKnown = isSep(r), true
+			return pos + n
+		}
 		for pos := lead; pos < len(m); {
 			atStart := pos == lead
 			if !atStart {
-				prev, _ := utf8.DecodeLastRuneInString(m[:pos])
-				if !isSep(prev) {
-					_, n := utf8.DecodeRuneInString(m[pos:])
-					pos += n
+				if !sepKnown {
+					prev, _ := utf8.DecodeLastRuneInString(m[:pos])
+					sep = isSep(prev)
+				}
+				if !sep {
+					pos = step(pos)
 					continue
 				}
 			}
@@ -160,8 +181,7 @@ func (r *rules) scanForm(lines []text) []kv {
 				}
 			}
 			if !ok {
-				_, n := utf8.DecodeRuneInString(m[pos:])
-				pos += n
+				pos = step(pos)
 				continue
 			}
 			q := end
@@ -181,13 +201,12 @@ func (r *rules) scanForm(lines []text) []kv {
 			case !spaced && q < len(m) && directValue(lb.field, m[q:]):
 				h = hit{segStart: pos, valStart: q, lb: lb}
 			default:
-				_, n := utf8.DecodeRuneInString(m[pos:])
-				pos += n
+				pos = step(pos)
 				continue
 			}
 			h.labelW = ln.w[p:end]
 			hits = append(hits, h)
-			pos = h.valStart
+			pos, sepKnown = h.valStart, false
 		}
 		for i, h := range hits {
 			end := len(m)

@@ -2,8 +2,11 @@ package classifier
 
 import (
 	"regexp"
+	"regexp/syntax"
 	"strings"
+	"sync"
 	"time"
+	"unicode/utf8"
 
 	"gongkai"
 )
@@ -24,6 +27,256 @@ var (
 	reIntl     = regexp.MustCompile(`(?:^|[^0-9])(\+\d{1,3}[ (\-]*\d[\d ()\-]{5,16}\d)`)
 	reDate     = regexp.MustCompile(`\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?`)
 )
+
+// Number rules match one context character (or the start of the text), a core
+// of ASCII characters from a small set, and one context character (or the
+// end). Such a match lies within a maximal run of core characters holding a
+// digit, widened by one character on each side, so the engine is run only on
+// those windows (merged where they overlap) instead of the whole text: the
+// matches are the same, found much faster in long letters.
+const (
+	phoneCore  = "0123456789+-() "
+	idCore     = "0123456789 -Xx"
+	creditCore = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+)
+
+// byteSet is a set of ASCII bytes.
+type byteSet [256]bool
+
+func newByteSet(chars string) *byteSet {
+	var b byteSet
+	for i := 0; i < len(chars); i++ {
+		b[chars[i]] = true
+	}
+	return &b
+}
+
+var (
+	phoneSet  = newByteSet(phoneCore)
+	idSet     = newByteSet(idCore)
+	creditSet = newByteSet(creditCore)
+	digitSet  = newByteSet(digits)
+	emailSet  = newByteSet("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._%+-@")
+	dateSet   = newByteSet(digits + "-/.T: ")
+	atSet     = newByteSet("@")
+)
+
+// nextIn returns the index of the first byte of s at or after i in set, or -1.
+func nextIn(s string, i int, set *byteSet) int {
+	switch set {
+	case digitSet:
+		return nextDigit(s, i)
+	case atSet:
+		if j := strings.IndexByte(s[i:], '@'); j >= 0 {
+			return i + j
+		}
+		return -1
+	}
+	for i < len(s) {
+		// The sets hold ASCII bytes only: skip eight bytes at a time while
+		// all are parts of multi-byte characters (most of a Chinese text).
+		if i+8 <= len(s) {
+			x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+				uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+			if x&0x8080808080808080 == 0x8080808080808080 {
+				i += 8
+				continue
+			}
+		}
+		if set[s[i]] {
+			return i
+		}
+		i++
+	}
+	return -1
+}
+
+// nextDigit is nextIn for digitSet: eight bytes at a time while none is an
+// ASCII digit (XOR with '0' maps exactly the digits below 10, and the
+// "has a byte less than n" test is exact as to whether one is).
+func nextDigit(s string, i int) int {
+	for ; i+8 <= len(s); i += 8 {
+		x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		y := x ^ 0x3030303030303030
+		if (y-0x0a0a0a0a0a0a0a0a)&^y&0x8080808080808080 != 0 {
+			break
+		}
+	}
+	for ; i < len(s); i++ {
+		if s[i] >= '0' && s[i] <= '9' {
+			return i
+		}
+	}
+	return -1
+}
+
+// findNumbers is re.FindAllStringSubmatchIndex(s, -1) for a number rule whose
+// core characters are core.
+func findNumbers(re *regexp.Regexp, s string, core *byteSet) [][]int {
+	var out [][]int
+	lo, hi := -1, -1 // the window being gathered
+	flush := func() {
+		if lo >= 0 {
+			for _, loc := range re.FindAllStringSubmatchIndex(s[lo:hi], -1) {
+				out = append(out, shift(loc, lo))
+			}
+		}
+	}
+	need := minDigits(re)
+	for i := 0; ; {
+		d := nextIn(s, i, digitSet) // every core holds a digit
+		if d < 0 {
+			break
+		}
+		a, j := d, d+1
+		for a > i && core[s[a-1]] {
+			a--
+		}
+		for j < len(s) && core[s[j]] {
+			j++
+		}
+		if countDigits(s[a:j]) < need {
+			// No match's core fits in this run. Leaving its window out
+			// changes no other match: a match never reaches past its run's
+			// context characters, and this run's window held no match to
+			// take a context character from a neighbour.
+			i = j
+			continue
+		}
+		_, before := utf8.DecodeLastRuneInString(s[:a])
+		_, after := utf8.DecodeRuneInString(s[j:])
+		wlo, whi := a-before, j+after
+		if lo >= 0 && wlo < hi {
+			hi = whi
+		} else {
+			flush()
+			lo, hi = wlo, whi
+		}
+		i = j
+	}
+	flush()
+	return out
+}
+
+// findRuns is re.FindAllStringIndex(s, -1) for a rule without assertions
+// whose matched characters are all in set (or, when wide, also one of the
+// non-ASCII runes in wide) and which always matches a byte of must: matches
+// never leave a maximal run of such characters, so only the runs holding a
+// byte of must are searched.
+func findRuns(re *regexp.Regexp, s string, set *byteSet, wide string, must *byteSet) [][]int {
+	var out [][]int
+	in := func(r rune) bool {
+		if r < utf8.RuneSelf {
+			return set[r]
+		}
+		return r != utf8.RuneError && strings.ContainsRune(wide, r)
+	}
+	need := minDigits(re)
+	for i := 0; ; {
+		d := nextIn(s, i, must)
+		if d < 0 {
+			break
+		}
+		a, j := d, d+1
+		for a > i {
+			r, w := utf8.DecodeLastRuneInString(s[:a])
+			if !in(r) {
+				break
+			}
+			a -= w
+		}
+		for j < len(s) {
+			r, w := utf8.DecodeRuneInString(s[j:])
+			if !in(r) {
+				break
+			}
+			j += w
+		}
+		if countDigits(s[a:j]) < need {
+			i = j // too few digits in the run for any match
+			continue
+		}
+		for _, loc := range re.FindAllStringIndex(s[a:j], -1) {
+			out = append(out, shift(loc, a))
+		}
+		i = j
+	}
+	return out
+}
+
+const digits = "0123456789"
+
+func countDigits(s string) int {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] >= '0' && s[i] <= '9' {
+			n++
+		}
+	}
+	return n
+}
+
+// minDigitsOf caches minDigits per rule.
+var minDigitsOf sync.Map // *regexp.Regexp -> int
+
+// minDigits returns the fewest ASCII digits a match of re holds: a run of
+// number characters with fewer cannot hold a match, and the engine is not run
+// on it (most digit runs of a letter are short: years, days, amounts).
+func minDigits(re *regexp.Regexp) int {
+	if n, ok := minDigitsOf.Load(re); ok {
+		return n.(int)
+	}
+	n := 0
+	if p, err := syntax.Parse(re.String(), syntax.Perl); err == nil {
+		n = minDigitsIn(p.Simplify())
+	}
+	minDigitsOf.Store(re, n)
+	return n
+}
+
+func minDigitsIn(re *syntax.Regexp) int {
+	switch re.Op {
+	case syntax.OpLiteral:
+		n := 0
+		for _, r := range re.Rune {
+			if r >= '0' && r <= '9' {
+				n++
+			}
+		}
+		return n
+	case syntax.OpCharClass:
+		// Only a class of digits alone (case folding adds no runes to one).
+		for i := 0; i+1 < len(re.Rune); i += 2 {
+			if re.Rune[i] < '0' || re.Rune[i+1] > '9' {
+				return 0
+			}
+		}
+		if len(re.Rune) == 0 {
+			return 0
+		}
+		return 1
+	case syntax.OpCapture, syntax.OpPlus:
+		return minDigitsIn(re.Sub[0])
+	case syntax.OpRepeat:
+		return re.Min * minDigitsIn(re.Sub[0])
+	case syntax.OpConcat:
+		n := 0
+		for _, s := range re.Sub {
+			n += minDigitsIn(s)
+		}
+		return n
+	case syntax.OpAlternate:
+		n := -1
+		for _, s := range re.Sub {
+			if m := minDigitsIn(s); n < 0 || m < n {
+				n = m
+			}
+		}
+		return max(n, 0)
+	}
+	return 0 // optional parts, assertions, any character
+}
 
 // mask blanks out spans in s with spaces (byte for byte, so offsets hold).
 func mask(s string, spans [][]int) string {
@@ -122,7 +375,7 @@ func phonesIn(s string, labelled bool) []phoneHit {
 		return false
 	}
 	for _, re := range []*regexp.Regexp{reIntl, reMobile, reLandline} {
-		for _, m := range re.FindAllStringSubmatchIndex(s, -1) {
+		for _, m := range findNumbers(re, s, phoneSet) {
 			a, b := m[2], m[3]
 			if overlaps(a, b) {
 				continue

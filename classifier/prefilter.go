@@ -1,9 +1,12 @@
 package classifier
 
 import (
+	"math/bits"
 	"regexp"
 	"regexp/syntax"
+	"slices"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -13,11 +16,12 @@ import (
 // keeps Classify well under a millisecond).
 type matcher struct {
 	re   *regexp.Regexp
-	lits []string // nil: no prefilter possible
+	lits []string  // nil: no prefilter possible
+	anc  *anchored // nil: the rule is run unanchored
 }
 
 func newMatcher(re *regexp.Regexp) *matcher {
-	m := &matcher{re: re}
+	m := &matcher{re: re, anc: newAnchored(re.String())}
 	if p, err := syntax.Parse(re.String(), syntax.Perl); err == nil {
 		if lits, ok := required(p.Simplify()); ok && len(lits) > 0 && len(lits) <= 64 {
 			m.lits = lits
@@ -100,7 +104,7 @@ func (m *matcher) may(s string) bool {
 		return true
 	}
 	for _, l := range m.lits {
-		if strings.Contains(s, l) {
+		if indexLit(s, l) >= 0 {
 			return true
 		}
 	}
@@ -112,12 +116,53 @@ func (m *matcher) may(s string) bool {
 // pass the prefilter.
 const lineWise = 256
 
-func (m *matcher) lines(s string, each func(off int, line string) bool) {
-	if !m.may(s) {
+func (m *matcher) lines(s string, each func(off int, line string, tc *textCtx) bool) {
+	if len(s) < lineWise || !strings.Contains(s, "\n") {
+		if m.may(s) {
+			each(0, s, nil)
+		}
 		return
 	}
-	if len(s) < lineWise || !strings.Contains(s, "\n") {
-		each(0, s)
+	var ix *textIndex // nil: every literal may be present
+	var tc *textCtx
+	if len(s) >= runeSetMin {
+		ix = indexOf(s)
+		tc = &textCtx{ix: ix}
+	}
+	if m.lits != nil {
+		// The lines that pass the prefilter: those holding one of the
+		// literals, found by searching the whole text for each literal rather
+		// than each line for each literal.
+		var starts []int
+		for _, l := range m.lits {
+			if strings.Contains(l, "\n") || !ix.has(l) {
+				continue // never inside a line, or not in the text at all
+			}
+			for pos := 0; pos < len(s); {
+				at := ix.index(s, 0, pos, l)
+				if at < 0 {
+					break
+				}
+				start := strings.LastIndexByte(s[:at], '\n') + 1
+				starts = append(starts, start)
+				end := strings.IndexByte(s[at:], '\n')
+				if end < 0 {
+					break
+				}
+				pos = at + end + 1
+			}
+		}
+		slices.Sort(starts)
+		starts = slices.Compact(starts)
+		for _, off := range starts {
+			end := strings.IndexByte(s[off:], '\n')
+			if end < 0 {
+				end = len(s) - off
+			}
+			if !each(off, s[off:off+end], tc) {
+				return
+			}
+		}
 		return
 	}
 	off := 0
@@ -127,7 +172,7 @@ func (m *matcher) lines(s string, each func(off int, line string) bool) {
 		if i >= 0 {
 			end = off + i
 		}
-		if line := s[off:end]; m.may(line) && !each(off, line) {
+		if !each(off, s[off:end], tc) {
 			return
 		}
 		if i < 0 {
@@ -156,8 +201,8 @@ func (m *matcher) FindString(s string) string {
 }
 
 func (m *matcher) FindStringIndex(s string) (out []int) {
-	m.lines(s, func(off int, line string) bool {
-		if loc := m.re.FindStringIndex(line); loc != nil {
+	m.lines(s, func(off int, line string, tc *textCtx) bool {
+		if loc := m.findIndex(line, tc, off); loc != nil {
 			out = shift(loc, off)
 			return false
 		}
@@ -175,8 +220,8 @@ func (m *matcher) FindAllString(s string, n int) []string {
 }
 
 func (m *matcher) FindAllStringIndex(s string, n int) (out [][]int) {
-	m.lines(s, func(off int, line string) bool {
-		for _, loc := range m.re.FindAllStringIndex(line, -1) {
+	m.lines(s, func(off int, line string, tc *textCtx) bool {
+		for _, loc := range m.findAllIndex(line, false, tc, off) {
 			out = append(out, shift(loc, off))
 		}
 		return n < 0 || len(out) < n
@@ -185,8 +230,8 @@ func (m *matcher) FindAllStringIndex(s string, n int) (out [][]int) {
 }
 
 func (m *matcher) FindStringSubmatchIndex(s string) (out []int) {
-	m.lines(s, func(off int, line string) bool {
-		if loc := m.re.FindStringSubmatchIndex(line); loc != nil {
+	m.lines(s, func(off int, line string, tc *textCtx) bool {
+		if loc := m.findSubIndex(line, tc, off); loc != nil {
 			out = shift(loc, off)
 			return false
 		}
@@ -196,11 +241,229 @@ func (m *matcher) FindStringSubmatchIndex(s string) (out []int) {
 }
 
 func (m *matcher) FindAllStringSubmatchIndex(s string, n int) (out [][]int) {
-	m.lines(s, func(off int, line string) bool {
-		for _, loc := range m.re.FindAllStringSubmatchIndex(line, -1) {
+	m.lines(s, func(off int, line string, tc *textCtx) bool {
+		for _, loc := range m.findAllIndex(line, true, tc, off) {
 			out = append(out, shift(loc, off))
 		}
 		return n < 0 || len(out) < n
 	})
 	return out
+}
+
+// The finders run the rule on s, a line at offset base of the text of tc
+// (nil: s is the whole text, not indexed).
+func (m *matcher) findIndex(s string, tc *textCtx, base int) []int {
+	if m.anc != nil && m.anc.usable(s) {
+		return m.anc.find(s, 0, false, tc, base)
+	}
+	return m.re.FindStringIndex(s)
+}
+
+func (m *matcher) findSubIndex(s string, tc *textCtx, base int) []int {
+	if m.anc != nil && m.anc.usable(s) {
+		return m.anc.find(s, 0, true, tc, base)
+	}
+	return m.re.FindStringSubmatchIndex(s)
+}
+
+func (m *matcher) findAllIndex(s string, sub bool, tc *textCtx, base int) [][]int {
+	switch {
+	case m.anc != nil && m.anc.usable(s):
+		return m.anc.findAll(s, sub, tc, base)
+	case sub:
+		return m.re.FindAllStringSubmatchIndex(s, -1)
+	}
+	return m.re.FindAllStringIndex(s, -1)
+}
+
+// runeSetMin is the length from which a text's rune set pays for itself.
+const runeSetMin = 2048
+
+// runeSet records which characters of the Basic Multilingual Plane a text
+// holds (ASCII letters in both cases), so a literal with a character the
+// text lacks is never searched for. Characters beyond the plane count as
+// present.
+type runeSet [1 << 16 / 64]uint64
+
+func (rs *runeSet) has(lit string) bool {
+	if rs == nil {
+		return true
+	}
+	for _, r := range lit {
+		if r < 1<<16 && rs[r>>6]&(1<<(r&63)) == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// textIndex is a long text's rune set and, for every character of the
+// Basic Multilingual Plane beyond ASCII, the offsets where it occurs: a
+// literal is then found by checking the few places its first character
+// occurs instead of scanning the whole text once per literal (a letter's
+// rules look for a few hundred literals, many of them starting with common
+// characters such as 我 or 到).
+type textIndex struct {
+	rs runeSet
+	// cum[w] is the number of distinct non-ASCII characters of the text
+	// below rune w*64: a character's rank among them, cum plus the set bits
+	// of its word below it, numbers its group.
+	cum   [len(runeSet{})]int32
+	start []int32 // group g is pos[start[g]:start[g+1]]
+	pos   []int32 // byte offsets, grouped by character, increasing in a group
+}
+
+// has reports whether every character of lit occurs in the text (true for a
+// nil index).
+func (ix *textIndex) has(lit string) bool {
+	if ix == nil {
+		return true
+	}
+	return ix.rs.has(lit)
+}
+
+func indexable(r rune) bool { return r >= utf8.RuneSelf && r < 1<<16 }
+
+func (ix *textIndex) group(r rune) int {
+	w := ix.rs[r>>6]
+	return int(ix.cum[r>>6]) + bits.OnesCount64(w&(1<<(r&63)-1))
+}
+
+// positions returns the offsets of r, an indexable character, in the text.
+func (ix *textIndex) positions(r rune) []int32 {
+	if ix.rs[r>>6]&(1<<(r&63)) == 0 {
+		return nil
+	}
+	g := ix.group(r)
+	return ix.pos[ix.start[g]:ix.start[g+1]]
+}
+
+// index returns the first offset i >= pos in hay with lit at hay[i:], or
+// -1. hay is the indexed text's [base, base+len(hay)) or a copy of it with
+// ASCII lower-cased (byte-aligned, non-ASCII characters unchanged); ix may
+// be nil.
+func (ix *textIndex) index(hay string, base, pos int, lit string) int {
+	r0, _ := utf8.DecodeRuneInString(lit)
+	if ix == nil || !indexable(r0) {
+		if j := indexLit(hay[pos:], lit); j >= 0 {
+			return pos + j
+		}
+		return -1
+	}
+	ps := ix.positions(r0)
+	lo, hi := base+pos, base+len(hay)
+	i, _ := slices.BinarySearch(ps, int32(lo))
+	for ; i < len(ps) && int(ps[i]) < hi; i++ {
+		if q := int(ps[i]) - base; strings.HasPrefix(hay[q:], lit) {
+			return q
+		}
+	}
+	return -1
+}
+
+// textCtx is what the line-wise search knows of the whole text while it runs
+// one rule: the text's index and, for an anchored rule whose first literals
+// all begin with indexed characters, the offsets where one of those
+// characters occurs (gathered once, then each line takes its share).
+type textCtx struct {
+	ix    *textIndex
+	cands []int32
+	done  bool
+}
+
+func (tc *textCtx) index() *textIndex {
+	if tc == nil {
+		return nil
+	}
+	return tc.ix
+}
+
+// candidates returns, in order, the offsets of the text where one of a's
+// first characters occurs, or nil when not all of them are indexed.
+func (tc *textCtx) candidates(a *anchored) []int32 {
+	if tc == nil || !a.indexed {
+		return nil
+	}
+	if !tc.done {
+		tc.done = true
+		tc.cands = []int32{}
+		for _, r := range a.firstRunes {
+			tc.cands = append(tc.cands, tc.ix.positions(r)...)
+		}
+		slices.Sort(tc.cands) // the characters differ: no offset twice
+	}
+	return tc.cands
+}
+
+func newTextIndex(s string) *textIndex {
+	ix := new(textIndex)
+	rs := &ix.rs
+	n := 0
+	for _, r := range s {
+		if r < 1<<16 {
+			rs[r>>6] |= 1 << (r & 63)
+			if r >= utf8.RuneSelf {
+				n++
+			}
+		}
+		if r >= 'A' && r <= 'Z' {
+			r += 'a' - 'A'
+			rs[r>>6] |= 1 << (r & 63)
+		}
+	}
+	// Words 0 and 1 are ASCII, never grouped.
+	c := int32(0)
+	for w := 2; w < len(rs); w++ {
+		ix.cum[w] = c
+		c += int32(bits.OnesCount64(rs[w]))
+	}
+	ix.start = make([]int32, c+1)
+	for _, r := range s {
+		if indexable(r) {
+			ix.start[ix.group(r)+1]++
+		}
+	}
+	for g := 1; g < len(ix.start); g++ {
+		ix.start[g] += ix.start[g-1]
+	}
+	ix.pos = make([]int32, n)
+	fill := slices.Clone(ix.start[:c])
+	for i, r := range s {
+		if indexable(r) {
+			g := ix.group(r)
+			ix.pos[fill[g]] = int32(i)
+			fill[g]++
+		}
+	}
+	return ix
+}
+
+// textIndexes caches the indexes of the last long texts matched: every rule
+// is run over the same few texts of a message.
+var textIndexes struct {
+	mu   sync.Mutex
+	ent  [16]textIndexEntry
+	next int
+}
+
+type textIndexEntry struct {
+	s  string
+	ix *textIndex
+}
+
+func indexOf(s string) *textIndex {
+	textIndexes.mu.Lock()
+	for _, e := range textIndexes.ent {
+		if e.ix != nil && len(e.s) == len(s) && e.s == s {
+			textIndexes.mu.Unlock()
+			return e.ix
+		}
+	}
+	textIndexes.mu.Unlock()
+	ix := newTextIndex(s)
+	textIndexes.mu.Lock()
+	textIndexes.ent[textIndexes.next] = textIndexEntry{s, ix}
+	textIndexes.next = (textIndexes.next + 1) % len(textIndexes.ent)
+	textIndexes.mu.Unlock()
+	return ix
 }

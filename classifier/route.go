@@ -94,6 +94,10 @@ type routeHit struct {
 // then longer terms, then earlier ones.
 func (rt *router) match(m string) []routeHit {
 	var all []routeHit
+	var ix *textIndex // a long text's index: each term is looked up, not searched for
+	if len(m) >= runeSetMin {
+		ix = indexOf(m)
+	}
 	for i := range rt.routes {
 		c := &rt.routes[i]
 		if c.re != nil {
@@ -103,11 +107,10 @@ func (rt *router) match(m string) []routeHit {
 			continue
 		}
 		for off := 0; ; {
-			j := strings.Index(m[off:], c.pat)
-			if j < 0 {
+			s := ix.index(m, 0, off, c.pat)
+			if s < 0 {
 				break
 			}
-			s := off + j
 			all = append(all, routeHit{s, s + len(c.pat), c, c.pat})
 			off = s + len(c.pat)
 		}

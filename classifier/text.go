@@ -36,22 +36,107 @@ func foldWidth(s string) string {
 	return b.String()
 }
 
-// prep prepares s: width folding, then the aligned simplified copy.
+// prep prepares s: width folding, then the aligned simplified copy (one pass
+// writing both). Stretches that neither step changes — most of a letter —
+// are copied whole, and a copy without changes is s itself.
 func (r *rules) prep(s string) text {
-	w := foldWidth(s)
-	var b strings.Builder
-	b.Grow(len(w))
-	for _, c := range w {
-		if c < utf8.RuneSelf {
-			b.WriteByte(byte(unicode.ToLower(c)))
+	var w, m strings.Builder
+	wFrom, mFrom := 0, 0 // s[wFrom:i] and s[mFrom:i] are still to be copied
+	flushW := func(i int) {
+		if w.Len() == 0 {
+			w.Grow(len(s))
+		}
+		w.WriteString(s[wFrom:i])
+	}
+	flushM := func(i int) {
+		if m.Len() == 0 {
+			m.Grow(len(s))
+		}
+		m.WriteString(s[mFrom:i])
+	}
+	wChanged, mChanged := false, false
+	for i := 0; i < len(s); {
+		if b := s[i]; b < utf8.RuneSelf {
+			switch {
+			case b == '\r':
+				flushW(i)
+				flushM(i)
+				wChanged, mChanged = true, true
+				wFrom, mFrom = i+1, i+1
+			case b >= 'A' && b <= 'Z':
+				flushM(i)
+				mChanged = true
+				m.WriteByte(b + 'a' - 'A')
+				mFrom = i + 1
+			}
+			i++
 			continue
 		}
-		if s, ok := r.t2s[c]; ok {
-			c = s
+		c, n := utf8.DecodeRuneInString(s[i:])
+		changed := true
+		switch {
+		case c >= '０' && c <= '９', c >= 'Ａ' && c <= 'Ｚ', c >= 'ａ' && c <= 'ｚ':
+			c = c - 0xFEE0
+		case c == '＋' || c == '－' || c == '＠' || c == '．' || c == '＿' || c == '＃' || c == '／':
+			c = c - 0xFEE0
+		case c == '\u3000' || c == '\u00a0' || c == '\u2002' || c == '\u2003':
+			c = ' '
+		case c == '\u200b' || c == '\ufeff':
+			c = -1 // dropped
+		case c == utf8.RuneError && n == 1:
+			// An invalid byte is written as U+FFFD.
+		default:
+			changed = false
 		}
-		b.WriteRune(c)
+		if changed {
+			flushW(i)
+			flushM(i)
+			wChanged, mChanged = true, true
+			switch {
+			case c < 0:
+			case c < utf8.RuneSelf:
+				w.WriteByte(byte(c))
+				m.WriteByte(byte(unicode.ToLower(c)))
+			default:
+				w.WriteRune(c)
+				m.WriteRune(r.simpRune(c))
+			}
+			i += n
+			wFrom, mFrom = i, i
+			continue
+		}
+		if sc := r.simpRune(c); sc != c {
+			flushM(i)
+			mChanged = true
+			m.WriteRune(sc)
+			mFrom = i + n
+		}
+		i += n
 	}
-	return text{w: w, m: b.String()}
+	t := text{w: s, m: s}
+	if wChanged {
+		flushW(len(s))
+		t.w = w.String()
+	}
+	if mChanged {
+		flushM(len(s))
+		t.m = m.String()
+	}
+	return t
+}
+
+// simpRune maps a traditional character to its simplified form.
+func (r *rules) simpRune(c rune) rune {
+	if c < rune(len(r.t2sBMP)) {
+		if s := r.t2sBMP[c]; s != 0 {
+			return rune(s)
+		}
+		return c
+	}
+	if s, ok := r.t2s[c]; ok {
+		return s
+	}
+	return c
 }
 
 // simp maps s to its simplified matching form.
@@ -145,4 +230,45 @@ func firstRunes(s string, n int) string {
 		i++
 	}
 	return s
+}
+
+// upper is strings.ToUpper, quicker on Chinese: the CJK blocks
+// U+3000–U+9FFF have no case, and stretches without change are copied whole.
+func upper(s string) string {
+	var b []byte // nil until the first change
+	from := 0    // s[from:i] is still to be copied into b
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 'a' && c <= 'z' {
+				b = append(append(grow(b, len(s)), s[from:i]...), c-('a'-'A'))
+				from = i + 1
+			}
+			i++
+			continue
+		}
+		// A lead byte of U+3000–U+9FFF and two continuation bytes.
+		if c >= 0xe3 && c <= 0xe9 && i+2 < len(s) && s[i+1]&0xc0 == 0x80 && s[i+2]&0xc0 == 0x80 {
+			i += 3
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if u := unicode.ToUpper(r); u != r || r == utf8.RuneError && n == 1 {
+			b = utf8.AppendRune(append(grow(b, len(s)), s[from:i]...), u)
+			from = i + n
+		}
+		i += n
+	}
+	if b == nil {
+		return s
+	}
+	return string(append(b, s[from:]...))
+}
+
+// grow returns b, allocated with capacity n when nil.
+func grow(b []byte, n int) []byte {
+	if b == nil {
+		return make([]byte, 0, n)
+	}
+	return b
 }

@@ -19,15 +19,16 @@ func (c *Classifier) classify(m *message, h History) gongkai.Verdict {
 	v := gongkai.Verdict{Delivery: "unspecified", Items: []string{}, MissingFields: []string{}}
 	r := c.r
 	subjM := r.simp(m.subject)
-	newM := r.simp(m.newText)
-	bodyT := r.prep(m.body)
-	shortText := runeLen(strings.TrimSpace(m.body)) < 400 && !c.hasRequest(m.body)
+	newM := m.prep(r, m.newText).t.m
+	bodyP := m.prep(r, m.body)
+	bodyT := bodyP.t
+	shortText := runeLen(strings.TrimSpace(m.body)) < 400 && !c.hasRequest(m, m.body)
 
 	// The first 受理编号 in the subject or the new text (never the quoted part).
-	if loc := reCase.FindStringIndex(strings.ToUpper(foldWidth(m.subject))); loc != nil {
-		v.CaseRef = strings.ToUpper(foldWidth(m.subject))[loc[0]:loc[1]]
-	} else if loc := reCase.FindStringIndex(strings.ToUpper(foldWidth(m.newText))); loc != nil {
-		v.CaseRef = strings.ToUpper(foldWidth(m.newText))[loc[0]:loc[1]]
+	if up := strings.ToUpper(foldWidth(m.subject)); reCase.MatchString(up) {
+		v.CaseRef = reCase.FindString(up)
+	} else if up := upper(m.prep(r, m.newText).t.w); reCase.MatchString(up) {
+		v.CaseRef = reCase.FindString(up)
 	}
 
 	// 1–2. Bounces and automatic replies: header signals first.
@@ -54,7 +55,7 @@ func (c *Classifier) classify(m *message, h History) gongkai.Verdict {
 		return v
 	}
 
-	f := r.extract(m.body, extractOpts{now: m.now, exclude: m.exclude, subject: m.subject})
+	f := r.extractPrepared(bodyP, extractOpts{now: m.now, exclude: m.exclude, subject: m.subject})
 	hasDesc := f.Description != ""
 
 	// 3. Spam: two different advertising/phishing cues and no request in it.
@@ -239,7 +240,7 @@ func (c *Classifier) humanNature(m *message, f *found, caseRef, subjM string, bo
 		}
 	}
 	// Law titles ("政府信息公开条例") never count as what is asked.
-	body := reLawTitle.ReplaceAllStringFunc(bodyT.m, func(x string) string { return strings.Repeat("_", len(x)) })
+	body := maskLawTitles(bodyT.m)
 	recordAsked := f.Description != "" && c.r.namesRecord(c.r.simp(f.Description)) && f.vague == ""
 	if x := c.cue("confirm", "text", body); x != "" {
 		return gongkai.KindConfirmReissue, "要求确认或重新出具已获取的信息（不是申请新的政府信息）", x
