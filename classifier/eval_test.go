@@ -5,21 +5,20 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"gongkai/internal/testkit"
 )
 
-// devCorpus is the labelled dev corpus, beside the repository (shared/corpus/dev).
+// devCorpus is the labelled dev corpus, beside the repository
+// (shared/corpus/dev); GONGKAI_CORPUS_DEV overrides it.
 func devCorpus(t testing.TB) string {
 	t.Helper()
-	for _, p := range []string{os.Getenv("GONGKAI_CORPUS_DEV"), "../../shared/corpus/dev", "../shared/corpus/dev", "/work/shared/corpus/dev"} {
-		if p == "" {
-			continue
-		}
+	if p := os.Getenv("GONGKAI_CORPUS_DEV"); p != "" {
 		if m, _ := filepath.Glob(filepath.Join(p, "*.eml")); len(m) > 0 {
 			return p
 		}
 	}
-	t.Fatal("dev corpus not found: set GONGKAI_CORPUS_DEV to shared/corpus/dev")
-	return ""
+	return testkit.CorpusDir(t, "dev")
 }
 
 // bar is issue 5's acceptance bar per field.
