@@ -344,7 +344,7 @@ func (a *anchored) scan(s string, pos int, tc *textCtx, base int, try func(i int
 			if q < pos {
 				continue
 			}
-			r0, n := utf8.DecodeRuneInString(s[q:])
+			r0, n := decodeRune(s[q:])
 			ok := false
 			for _, k := range a.byRune[r0] {
 				if lit := a.first[k]; strings.HasPrefix(hay[q:], lit) && a.possible(hay, q, lit) {
@@ -398,7 +398,7 @@ func (a *anchored) scan(s string, pos int, tc *textCtx, base int, try func(i int
 		if ok && !try(best) {
 			return
 		}
-		_, n := utf8.DecodeRuneInString(s[best:])
+		_, n := decodeRune(s[best:])
 		if best+n > pos {
 			pos = best + n
 		}

@@ -335,3 +335,50 @@ func FuzzMatcher(f *testing.F) {
 		}
 	})
 }
+
+// FuzzContainsFold compares containsFoldASCII with lower-casing and searching.
+func FuzzContainsFold(f *testing.F) {
+	f.Add("On Mon, X WROTE:", "wrote")
+	f.Add("BEGIN forwarded", "begin")
+	f.Add("wrot", "wrote")
+	f.Fuzz(func(t *testing.T, s, lit string) {
+		lit = strings.ToLower(lit)
+		if g, w := containsFoldASCII(s, lit), strings.Contains(lowerASCII(s), lit); g != w {
+			t.Fatalf("containsFoldASCII(%q, %q) = %v, want %v", s, lit, g, w)
+		}
+	})
+}
+
+// FuzzMayIn compares the indexed prefilter with the plain one on the relay
+// rules.
+func FuzzMayIn(f *testing.F) {
+	f.Add("本邮件由系统自动发送，请勿直接回复\n此致")
+	f.Add("系统自动")
+	r, err := sharedRules()
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		ix := newTextIndex(s)
+		for _, rr := range r.relay {
+			if g, w := rr.re.mayIn(s, ix), rr.re.may(s); g != w {
+				t.Fatalf("mayIn(%q) = %v, may = %v (%s)", s, g, w, rr.re.re)
+			}
+		}
+	})
+}
+
+// FuzzLine compares the indexed line lookup with searching for line breaks.
+func FuzzLine(f *testing.F) {
+	f.Add("一\n二三\n\n四", 4)
+	f.Add("\n", 0)
+	f.Fuzz(func(t *testing.T, s string, at int) {
+		if at < 0 || at > len(s) {
+			return
+		}
+		ws, wn := (*textIndex)(nil).line(s, at)
+		if gs, gn := newTextIndex(s).line(s, at); gs != ws || gn != wn {
+			t.Fatalf("line(%q, %d) = %d, %d, want %d, %d", s, at, gs, gn, ws, wn)
+		}
+	})
+}

@@ -28,12 +28,22 @@ type message struct {
 // prepared is one text of a message prepared once: the same texts (the body,
 // the new text) are looked at by several steps.
 type prepared struct {
-	src   string
-	t     text
-	lines []text
-	kvs   []kv
-	form  bool // lines and kvs are set
-	req   int8 // hasRequest: 0 not yet known, 1 no, 2 yes
+	src    string
+	t      text
+	lines  []text
+	kvs    []kv
+	form   bool   // lines and kvs are set
+	req    int8   // hasRequest: 0 not yet known, 1 no, 2 yes
+	up     string // upper(t.w) once upDone
+	upDone bool
+}
+
+// upper returns upper(p.t.w), computed once per text.
+func (p *prepared) upper() string {
+	if !p.upDone {
+		p.up, p.upDone = upper(p.t.w), true
+	}
+	return p.up
 }
 
 // prep returns s prepared, from the message's memo.
@@ -70,11 +80,61 @@ var (
 // matched case-insensitively; none of their letters has a non-ASCII case
 // variant, so lower-casing ASCII is exact.
 func mayQuoteHead(l string) bool {
-	return strings.Contains(l, "--") || strings.Contains(l, "写道") || strings.Contains(lowerASCII(l), "wrote")
+	return strings.Contains(l, "--") || strings.Contains(l, "写道") || containsFoldASCII(l, "wrote")
 }
 
 func mayFwdHead(l string) bool {
-	return strings.Contains(l, "--") || strings.Contains(lowerASCII(l), "begin")
+	return strings.Contains(l, "--") || containsFoldASCII(l, "begin")
+}
+
+// containsFoldASCII is strings.Contains(lowerASCII(s), lit) for a lower-case
+// lit, without the copy.
+func containsFoldASCII(s, lit string) bool {
+	if lit == "" {
+		return true
+	}
+	// Candidates: the places of lit's first byte and, for a letter, of its
+	// upper case, each found with strings.IndexByte.
+	c0, u0 := lit[0], lit[0]
+	if c0 >= 'a' && c0 <= 'z' {
+		u0 = c0 - ('a' - 'A')
+	}
+	nextC, nextU := -1, -1 // next offsets of c0 and u0 at or after i; -2: none left
+	for i := 0; i+len(lit) <= len(s); {
+		if nextC != -2 && nextC < i {
+			if j := strings.IndexByte(s[i:], c0); j >= 0 {
+				nextC = i + j
+			} else {
+				nextC = -2
+			}
+		}
+		if nextU != -2 && nextU < i {
+			if j := strings.IndexByte(s[i:], u0); j >= 0 {
+				nextU = i + j
+			} else {
+				nextU = -2
+			}
+		}
+		q := nextC
+		if q == -2 || nextU != -2 && nextU < q {
+			q = nextU
+		}
+		if q < 0 || q+len(lit) > len(s) {
+			return false
+		}
+		k := 1
+		for ; k < len(lit); k++ {
+			c, l := s[q+k], lit[k]
+			if c != l && (l < 'a' || l > 'z' || c != l-('a'-'A')) {
+				break
+			}
+		}
+		if k == len(lit) {
+			return true
+		}
+		i = q + 1
+	}
+	return false
 }
 
 func mayFwdFrom(l string) bool {

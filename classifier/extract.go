@@ -86,15 +86,16 @@ func (r *rules) extractPrepared(p *prepared, o extractOpts) *found {
 	// Spans that are not phone numbers: e-mail addresses, case numbers, dates,
 	// long digit runs (licence numbers), IDs and credit codes found below.
 	var spans [][]int
-	spans = append(spans, findRuns(reEmail, t.w, emailSet, "", atSet)...)
+	emailRuns := findRuns(reEmail, t.w, emailSet, "", atSet) // also the addresses extractEmail reads
+	spans = append(spans, emailRuns...)
 	spans = append(spans, reCase.FindAllStringIndex(t.w, -1)...)
 	spans = append(spans, findRuns(reDate, t.w, dateSet, "年月日", digitSet)...)
 
-	r.extractCredit(f, &spans)
+	r.extractCredit(f, p, &spans)
 	r.extractID(f, o, &spans)
 	spans = append(spans, findRuns(reLongDigits, t.w, digitSet, "", digitSet)...)
 	r.extractPhone(f, mask(t.m, spans))
-	r.extractEmail(f, o)
+	r.extractEmail(f, o, emailRuns)
 	r.extractOrg(f)
 	r.extractName(f)
 	r.extractAddress(f)
@@ -115,7 +116,7 @@ func (r *rules) extractPrepared(p *prepared, o extractOpts) *found {
 
 var reLongDigits = regexp.MustCompile(`\d{14,}`)
 
-func (r *rules) extractCredit(f *found, spans *[][]int) {
+func (r *rules) extractCredit(f *found, p *prepared, spans *[][]int) {
 	for _, k := range formValues(f.kvs, "credit_code") {
 		n := gongkai.NormalizeDigits(cutAt(k.value.w, "，,；;（(\t"))
 		n = leadingAlnum(n)
@@ -130,7 +131,7 @@ func (r *rules) extractCredit(f *found, spans *[][]int) {
 		}
 		return
 	}
-	up := upper(f.t.w)
+	up := p.upper() // p.t is f.t
 	for _, m := range findNumbers(reCredit, up, creditSet) {
 		code := up[m[2]:m[3]]
 		if c := gongkai.CheckCreditCode(code); c.Valid && !allDigits(code) {
@@ -266,8 +267,9 @@ func (r *rules) extractPhone(f *found, masked string) {
 	}
 }
 
-func (r *rules) extractEmail(f *found, o extractOpts) {
-	for _, loc := range findRuns(reEmail, f.t.w, emailSet, "", atSet) {
+// extractEmail reads the addresses at runs, reEmail's matches in f.t.w.
+func (r *rules) extractEmail(f *found, o extractOpts, runs [][]int) {
+	for _, loc := range runs {
 		e := f.t.w[loc[0]:loc[1]]
 		e = strings.ToLower(strings.TrimRight(e, "."))
 		if o.exclude[e] {
@@ -530,9 +532,9 @@ func (r *rules) extractDelivery(f *found) string {
 		}
 	}
 	// Prose: leave out contact lines, form values and system notices.
-	skip := map[int]bool{}
+	skip := make([]bool, len(f.lines))
 	for _, k := range f.kvs {
-		if contactFields[k.field] {
+		if contactFields[k.field] && k.line >= 0 && k.line < len(skip) {
 			skip[k.line] = true
 		}
 	}
@@ -559,8 +561,12 @@ func (r *rules) extractDelivery(f *found) string {
 // checked against the few rules that can match.
 func (r *rules) systemLines(whole string) func(line string) bool {
 	var rules []*matcher
+	var ix *textIndex
+	if len(whole) >= runeSetMin {
+		ix = indexOf(whole) // usually built already by the rules run on it
+	}
 	for _, rr := range r.relay {
-		if rr.scope == "text" && rr.re.may(whole) {
+		if rr.scope == "text" && rr.re.mayIn(whole, ix) {
 			rules = append(rules, rr.re)
 		}
 	}

@@ -152,7 +152,7 @@ func (r *rules) scanForm(lines []text) []kv {
 		// (the loop mostly steps one character at a time).
 		sep, sepKnown := false, false
 		step := func(pos int) int {
-			r, n := utf8.DecodeRuneInString(m[pos:])
+			r, n := decodeRune(m[pos:])
 			sep, sepKnown = isSep(r), true
 			return pos + n
 		}

@@ -187,7 +187,7 @@ func findRuns(re *regexp.Regexp, s string, set *byteSet, wide string, must *byte
 			a -= w
 		}
 		for j < len(s) {
-			r, w := utf8.DecodeRuneInString(s[j:])
+			r, w := decodeRune(s[j:])
 			if !in(r) {
 				break
 			}
@@ -197,8 +197,12 @@ func findRuns(re *regexp.Regexp, s string, set *byteSet, wide string, must *byte
 			i = j // too few digits in the run for any match
 			continue
 		}
-		for _, loc := range re.FindAllStringIndex(s[a:j], -1) {
-			out = append(out, shift(loc, a))
+		if h := hand[re]; h != nil {
+			out = h(out, s[a:j], a)
+		} else {
+			for _, loc := range re.FindAllStringIndex(s[a:j], -1) {
+				out = append(out, shift(loc, a))
+			}
 		}
 		i = j
 	}

@@ -1,10 +1,14 @@
 package classifier
 
 import (
+	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"gongkai/intake"
 )
@@ -59,4 +63,56 @@ func FuzzNextDigit(f *testing.F) {
 			t.Fatalf("nextDigit(%q, %d) = %d, want %d", s, i, g, want)
 		}
 	})
+}
+
+// FuzzDates compares the hand-written date recogniser with reDate on any
+// text (not only the runs findRuns hands it).
+func FuzzDates(f *testing.F) {
+	for _, s := range []string{"2024年5月6日 10:30", "2024-05-06T10:30:00", "12024-1-123", "2024.12.3日T1:234", "2024/1/1 12:3:45", "20241-1-1年2024年12月1", "2024年1月12日 123:30"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if g, w := fmt.Sprint(appendDates(nil, s, 0)), fmt.Sprint(reDate.FindAllStringIndex(s, -1)); g != w {
+			t.Fatalf("appendDates(%q) = %s, want %s", s, g, w)
+		}
+	})
+}
+
+// FuzzDecodeRune compares decodeRune with utf8.DecodeRuneInString.
+func FuzzDecodeRune(f *testing.F) {
+	for _, s := range []string{"申", "\xe1\x80\x80", "\xec\xbf\xbf", "\xed\xa0\x80", "\xe4\xb8", "a", "\xef\xbc\x90"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		gr, gn := decodeRune(s)
+		wr, wn := utf8.DecodeRuneInString(s)
+		if gr != wr || gn != wn {
+			t.Fatalf("decodeRune(%q) = %U, %d, want %U, %d", s, gr, gn, wr, wn)
+		}
+	})
+}
+
+// TestDatesRandom compares the date recogniser with reDate on many random
+// strings over the characters the rule reads (the fuzz target's corpus
+// rarely reaches these shapes).
+func TestDatesRandom(t *testing.T) {
+	alpha := []string{"0", "1", "2", "9", "-", "/", ".", "T", ":", " ", "年", "月", "日", "a", "\n", "\xe5"}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for n := 0; n < 100000; n++ {
+		var b strings.Builder
+		for k := rng.IntN(24); k > 0; k-- {
+			if rng.IntN(2) == 0 {
+				b.WriteString(alpha[rng.IntN(4)]) // digits half the time
+			} else {
+				b.WriteString(alpha[rng.IntN(len(alpha))])
+			}
+		}
+		s := b.String()
+		if g, w := fmt.Sprint(appendDates(nil, s, 0)), fmt.Sprint(reDate.FindAllStringIndex(s, -1)); g != w {
+			t.Fatalf("appendDates(%q) = %s, want %s", s, g, w)
+		}
+		if g, w := fmt.Sprint(findRuns(reDate, s, dateSet, "年月日", digitSet)), fmt.Sprint(reDate.FindAllStringIndex(s, -1)); g != w {
+			t.Fatalf("findRuns(%q) = %s, want %s", s, g, w)
+		}
+	}
 }

@@ -111,6 +111,20 @@ func (m *matcher) may(s string) bool {
 	return false
 }
 
+// mayIn is may on a text whose index is ix (nil: none): literals with a
+// character the text lacks are skipped, the others found through the index.
+func (m *matcher) mayIn(s string, ix *textIndex) bool {
+	if m.lits == nil {
+		return true
+	}
+	for _, l := range m.lits {
+		if ix.has(l) && ix.index(s, 0, 0, l) >= 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // Long texts are matched line by line (the rules never span lines; "^" then
 // also means the start of a line), running the engine only on lines that
 // pass the prefilter.
@@ -143,13 +157,12 @@ func (m *matcher) lines(s string, each func(off int, line string, tc *textCtx) b
 				if at < 0 {
 					break
 				}
-				start := strings.LastIndexByte(s[:at], '\n') + 1
+				start, nl := ix.line(s, at)
 				starts = append(starts, start)
-				end := strings.IndexByte(s[at:], '\n')
-				if end < 0 {
+				if nl < 0 {
 					break
 				}
-				pos = at + end + 1
+				pos = nl + 1
 			}
 		}
 		slices.Sort(starts)
@@ -311,6 +324,28 @@ type textIndex struct {
 	cum   [len(runeSet{})]int32
 	start []int32 // group g is pos[start[g]:start[g+1]]
 	pos   []int32 // byte offsets, grouped by character, increasing in a group
+	nl    []int32 // offsets of the line breaks, increasing
+}
+
+// line returns the start of the line of s holding offset at and the offset
+// of the line break ending it (-1: none); s is the indexed text (ix may be
+// nil).
+func (ix *textIndex) line(s string, at int) (start, nl int) {
+	if ix == nil {
+		start = strings.LastIndexByte(s[:at], '\n') + 1
+		if nl = strings.IndexByte(s[at:], '\n'); nl >= 0 {
+			nl += at
+		}
+		return start, nl
+	}
+	i, _ := slices.BinarySearch(ix.nl, int32(at))
+	if i > 0 {
+		start = int(ix.nl[i-1]) + 1
+	}
+	if i == len(ix.nl) {
+		return start, -1
+	}
+	return start, int(ix.nl[i])
 }
 
 // has reports whether every character of lit occurs in the text (true for a
@@ -422,6 +457,14 @@ func newTextIndex(s string) *textIndex {
 		if indexable(r) {
 			ix.start[ix.group(r)+1]++
 		}
+	}
+	for i := 0; ; {
+		j := strings.IndexByte(s[i:], '\n')
+		if j < 0 {
+			break
+		}
+		ix.nl = append(ix.nl, int32(i+j))
+		i += j + 1
 	}
 	for g := 1; g < len(ix.start); g++ {
 		ix.start[g] += ix.start[g-1]

@@ -72,7 +72,7 @@ func (r *rules) prep(s string) text {
 			i++
 			continue
 		}
-		c, n := utf8.DecodeRuneInString(s[i:])
+		c, n := decodeRune(s[i:])
 		changed := true
 		switch {
 		case c >= '０' && c <= '９', c >= 'Ａ' && c <= 'Ｚ', c >= 'ａ' && c <= 'ｚ':
@@ -271,4 +271,17 @@ func grow(b []byte, n int) []byte {
 		return make([]byte, 0, n)
 	}
 	return b
+}
+
+// decodeRune is utf8.DecodeRuneInString with the three-byte characters
+// U+1000–U+CFFF (CJK, its punctuation and the fullwidth forms' neighbours)
+// decoded inline: lead bytes 0xE1–0xEC with two continuation bytes are
+// always valid, so no further check is needed.
+func decodeRune(s string) (rune, int) {
+	if len(s) >= 3 {
+		if c := s[0]; c >= 0xe1 && c <= 0xec && s[1]&0xc0 == 0x80 && s[2]&0xc0 == 0x80 {
+			return rune(c&0x0f)<<12 | rune(s[1]&0x3f)<<6 | rune(s[2]&0x3f), 3
+		}
+	}
+	return utf8.DecodeRuneInString(s)
 }

@@ -27,7 +27,7 @@ func (c *Classifier) classify(m *message, h History) gongkai.Verdict {
 	// The first 受理编号 in the subject or the new text (never the quoted part).
 	if up := strings.ToUpper(foldWidth(m.subject)); reCase.MatchString(up) {
 		v.CaseRef = reCase.FindString(up)
-	} else if up := upper(m.prep(r, m.newText).t.w); reCase.MatchString(up) {
+	} else if up := m.prep(r, m.newText).upper(); reCase.MatchString(up) {
 		v.CaseRef = reCase.FindString(up)
 	}
 
