@@ -706,7 +706,7 @@ func (in *Intake) receipt(tx *store.Tx, c *gongkai.Case, em *gongkai.Email, v go
 		return tx.AddEvent(&gongkai.Event{CaseID: c.ID, Actor: SystemActor, Kind: "receipt_skipped",
 			Detail: "登记回执生成失败，请人工告知受理编号和查询码：" + gongkai.ErrorMessage(err)})
 	}
-	if _, err := tx.EnqueueMail(c.ID, out.MessageID, out.From, out.To, out.Raw); err != nil {
+	if _, err := tx.QueueMail(c.ID, 0, out.MessageID, out.From, out.To, out.Raw); err != nil {
 		return err
 	}
 	return tx.AddEvent(&gongkai.Event{CaseID: c.ID, Actor: SystemActor, Kind: "receipt_queued",

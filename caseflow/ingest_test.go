@@ -484,7 +484,7 @@ func TestFollowupByThread(t *testing.T) {
 		t.Fatal("request opened no case")
 	}
 	var c *gongkai.Case
-	var out []store.OutboxItem
+	var out []*store.OutboxEntry
 	db.View(ctx, func(tx *store.Tx) error {
 		c, _ = tx.CaseByID(req.CaseID)
 		out, _ = tx.OutboxForCase(c.ID)

@@ -188,7 +188,20 @@ func (tx *Tx) RequeueSending() (int, error) {
 // OutboxOfCase lists the outbox items of a case with their delivery state,
 // oldest first (without the raw message).
 func (tx *Tx) OutboxOfCase(caseID int64) ([]*OutboxEntry, error) {
-	rows, err := tx.query(`SELECT `+strings.Replace(outboxCols, "raw,", "x'',", 1)+` FROM outbox WHERE case_id = ? ORDER BY id`, caseID)
+	return tx.outboxOfCase(caseID, false)
+}
+
+// OutboxForCase is OutboxOfCase with each item's raw message.
+func (tx *Tx) OutboxForCase(caseID int64) ([]*OutboxEntry, error) {
+	return tx.outboxOfCase(caseID, true)
+}
+
+func (tx *Tx) outboxOfCase(caseID int64, withRaw bool) ([]*OutboxEntry, error) {
+	cols := outboxCols
+	if !withRaw {
+		cols = strings.Replace(outboxCols, "raw,", "x'',", 1)
+	}
+	rows, err := tx.query(`SELECT `+cols+` FROM outbox WHERE case_id = ? ORDER BY id`, caseID)
 	if err != nil {
 		return nil, fmt.Errorf("store: outbox of case %d: %w", caseID, err)
 	}
