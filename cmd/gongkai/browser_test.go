@@ -41,19 +41,7 @@ func TestBrowserFileAndOpen(t *testing.T) {
 		t.Fatalf("result page: case %q code %q due %q", caseNo, code, due)
 	}
 
-	err = chromedp.Do(ctx,
-		chromedp.Navigate(ta.URL+"/staff"),
-		chromedp.WaitVisible(`#username`),
-		chromedp.SendKeys(`#username`, "reg"),
-		chromedp.SendKeys(`#password`, "password-reg"),
-		chromedp.Click(`#login`),
-		chromedp.WaitVisible(`a[href="/staff/cases/`+caseNo+`"]`),
-		chromedp.Click(`a[href="/staff/cases/`+caseNo+`"]`),
-		chromedp.WaitVisible(`#description`),
-	)
-	if err != nil {
-		t.Fatalf("registrar opens the case: %v", err)
-	}
+	openCaseAs(t, ctx, ta, "reg", caseNo)
 	desc, name, idShown := text(t, ctx, `#description`), text(t, ctx, `#applicant-name`), text(t, ctx, `#id-number`)
 	if desc != "西工区2024年公共租赁住房配租名单" || name != "王五" {
 		t.Errorf("case page shows %q / %q", desc, name)
@@ -71,4 +59,23 @@ func text(t *testing.T, ctx context.Context, sel string) string {
 		t.Fatalf("read %s: %v", sel, err)
 	}
 	return strings.TrimSpace(s)
+}
+
+// openCaseAs logs a staff member in through the login page (password
+// "password-"+user, as addUser sets it) and opens a case from the inbox list.
+func openCaseAs(t *testing.T, ctx context.Context, ta *testApp, user, caseNo string) {
+	t.Helper()
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(ta.URL+"/staff"),
+		chromedp.WaitVisible(`#username`),
+		chromedp.SendKeys(`#username`, user),
+		chromedp.SendKeys(`#password`, "password-"+user),
+		chromedp.Click(`#login`),
+		chromedp.WaitVisible(`a[href="/staff/cases/`+caseNo+`"]`),
+		chromedp.Click(`a[href="/staff/cases/`+caseNo+`"]`),
+		chromedp.WaitVisible(`#description`),
+	)
+	if err != nil {
+		t.Fatalf("%s opens the case: %v", user, err)
+	}
 }

@@ -315,19 +315,7 @@ func TestChatBrowser(t *testing.T) {
 		t.Errorf("reload lost the conversation:\n%s", log)
 	}
 
-	err = chromedp.Do(ctx,
-		chromedp.Navigate(ta.URL+"/staff"),
-		chromedp.WaitVisible(`#username`),
-		chromedp.SendKeys(`#username`, "reg"),
-		chromedp.SendKeys(`#password`, "password-reg"),
-		chromedp.Click(`#login`),
-		chromedp.WaitVisible(`a[href="/staff/cases/`+caseNo+`"]`),
-		chromedp.Click(`a[href="/staff/cases/`+caseNo+`"]`),
-		chromedp.WaitVisible(`#description`),
-	)
-	if err != nil {
-		t.Fatalf("registrar opens the case: %v", err)
-	}
+	openCaseAs(t, ctx, ta, "reg", caseNo)
 	if desc, name := text(t, ctx, `#description`), text(t, ctx, `#applicant-name`); desc != oneDescription || name != "张三" {
 		t.Errorf("case page shows description %q, name %q", desc, name)
 	}
