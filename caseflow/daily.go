@@ -3,6 +3,7 @@ package caseflow
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"sort"
 	"strings"
 	"time"
@@ -173,17 +174,9 @@ func (s *Service) RunDailyWorker(ctx context.Context, notify Notifier) error {
 	}
 }
 
-func (s *Service) log() interface {
-	Info(string, ...any)
-	Error(string, ...any)
-} {
+func (s *Service) log() *slog.Logger {
 	if s.Log != nil {
 		return s.Log
 	}
-	return discardLog{}
+	return slog.New(slog.DiscardHandler)
 }
-
-type discardLog struct{}
-
-func (discardLog) Info(string, ...any)  {}
-func (discardLog) Error(string, ...any) {}

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -39,12 +40,20 @@ func csrfToken(c *gin.Context) string {
 		c.Set(ctxCSRF, ck)
 		return ck
 	}
-	b := make([]byte, 24)
-	rand.Read(b)
-	t := base64.RawURLEncoding.EncodeToString(b)
+	t := randomToken()
 	http.SetCookie(c.Writer, &http.Cookie{Name: csrfCookie, Value: t, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode})
 	c.Set(ctxCSRF, t)
 	return t
+}
+
+// randomToken returns 24 random bytes, URL-safe base64 (CSRF tokens and
+// form submission ids).
+func randomToken() string {
+	b := make([]byte, 24)
+	if _, err := rand.Read(b); err != nil {
+		panic(fmt.Errorf("web: random token: %w", err))
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
 }
 
 func tokensEqual(a, b string) bool {

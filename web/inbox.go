@@ -1,8 +1,6 @@
 package web
 
 import (
-	"crypto/rand"
-	"encoding/base64"
 	"net/http"
 	"strconv"
 
@@ -12,12 +10,6 @@ import (
 	"gongkai/caseflow"
 	"gongkai/store"
 )
-
-func caseflowToken() string {
-	b := make([]byte, 18)
-	rand.Read(b)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
 
 // Queue is one tab of the staff inbox.
 type Queue struct {

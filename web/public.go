@@ -24,11 +24,9 @@ func (s *Server) formData(app gongkai.Application, errs []gongkai.FieldError) gi
 		"Title": "政府信息公开申请", "App": app, "Errors": errs, "FieldErr": byField,
 		"ApplicantTypes": gongkai.ApplicantTypes, "IDTypes": gongkai.IDTypes,
 		"Deliveries": gongkai.DeliveryChoices, "Forms": gongkai.Forms,
-		"SubmissionID": newSubmissionID(),
+		"SubmissionID": randomToken(),
 	}
 }
-
-func newSubmissionID() string { return caseflowToken() }
 
 func (s *Server) formPage(c *gin.Context) {
 	s.Render(c, http.StatusOK, "form", s.formData(gongkai.Application{}, nil))

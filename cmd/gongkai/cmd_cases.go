@@ -138,21 +138,12 @@ func cmdUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return fmt.Errorf("read password: %w", err)
 	}
 	pw := strings.TrimRight(line, "\r\n")
-	cfg := Config{"db": *db}
-	for _, o := range Options {
-		if _, ok := cfg[o.Key]; !ok {
-			cfg[o.Key] = o.Default
-		}
-	}
 	d, err := store.Open(ctx, *db)
 	if err != nil {
 		return err
 	}
 	defer d.Close()
-	app := &App{DB: d}
-	_ = app
-	svc := staffService(d)
-	u, err := svc.AddUser(ctx, pos[0], pw, roles, *dept)
+	u, err := staffService(d).AddUser(ctx, pos[0], pw, roles, *dept)
 	if err != nil {
 		return err
 	}
