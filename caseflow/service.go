@@ -55,6 +55,12 @@ func (s *Service) File(ctx context.Context, app gongkai.Application, ch gongkai.
 	if err != nil {
 		return nil, false, fmt.Errorf("caseflow: encode application: %w", err)
 	}
+	// Classify before the write transaction: the single writer should not
+	// wait on CPU work.
+	var department string
+	if s.Suggest != nil {
+		department, _ = s.Suggest("", app.FullDescription())
+	}
 	err = s.DB.Update(ctx, func(tx *store.Tx) error {
 		if idemKey != "" {
 			prev, err := tx.CaseByIdemKey(idemKey)
@@ -79,9 +85,7 @@ func (s *Service) File(ctx context.Context, app gongkai.Application, ch gongkai.
 		if err := Register(c, tx.Now, s.Cal); err != nil {
 			return err
 		}
-		if s.Suggest != nil {
-			c.Department, _ = s.Suggest("", c.Description)
-		}
+		c.Department = department
 		no, err := tx.NextCaseNo(c.ReceivedOn.Year())
 		if err != nil {
 			return err
