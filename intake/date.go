@@ -64,6 +64,15 @@ func parseDate(s string) time.Time {
 	if s == "" {
 		return time.Time{}
 	}
+	if t, ok := parseDateQuick(s); ok {
+		return t
+	}
+	return parseDateSlow(s)
+}
+
+// parseDateSlow is parseDate for a trimmed, non-empty s, without the
+// quick path.
+func parseDateSlow(s string) time.Time {
 	if !reGMTOffset.MatchString(s) { // net/mail misreads "GMT+8"
 		if t, err := mail.ParseDate(s); err == nil {
 			if !reNumericZone.MatchString(s) {
@@ -108,6 +117,56 @@ func parseDate(s string) time.Time {
 		}
 	}
 	return time.Time{}
+}
+
+// parseDateQuick reads the one shape nearly every mailer writes, "Mon, 2
+// Jan 2006 15:04:05 -0700" with or without the day of the week, exactly as
+// parseDate's first step would: net/mail.ParseDate takes the first of its
+// layouts that fits, which for this shape is this very layout, and a
+// numeric zone keeps its offset. ok is false for anything else (parseDate
+// then goes the long way).
+func parseDateQuick(s string) (t time.Time, ok bool) {
+	const layout = "Mon, 2 Jan 2006 15:04:05 -0700"
+	l, rest := layout, s
+	if len(rest) > 5 && rest[3] == ',' && rest[4] == ' ' && isLetters(rest[:3]) {
+		rest = rest[5:]
+	} else {
+		l = layout[5:]
+	}
+	// D[D] Jan 2006 15:04:05 +0800
+	day := 1
+	if len(rest) > 1 && isDigits(rest[1:2]) {
+		day = 2
+	}
+	if len(rest) != day+24 || !isDigits(rest[:day]) {
+		return time.Time{}, false
+	}
+	r := rest[day:]
+	if r[0] != ' ' || !isLetters(r[1:4]) || r[4] != ' ' || !isDigits(r[5:9]) || r[9] != ' ' ||
+		!isDigits(r[10:12]) || r[12] != ':' || !isDigits(r[13:15]) || r[15] != ':' || !isDigits(r[16:18]) ||
+		r[18] != ' ' || (r[19] != '+' && r[19] != '-') || !isDigits(r[20:24]) {
+		return time.Time{}, false
+	}
+	t, err := time.Parse(l, s)
+	return t, err == nil
+}
+
+func isDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func isLetters(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i] | 0x20; c < 'a' || c > 'z' {
+			return false
+		}
+	}
+	return true
 }
 
 // fixAbbr gives a date parsed with a zone name the offset that name means.

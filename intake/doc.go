@@ -51,6 +51,13 @@ type Options struct {
 	// is extracted from the whole file before the cut. Cutting is a storage
 	// policy, not a fault of the message, so it adds no defect.
 	MaxAttachment int
+	// NoData leaves Attachment.Data nil, for callers that keep the raw
+	// message and want only what an attachment is (caseflow stores name,
+	// types and size). Size, Sniffed, Text and Defects are exactly as
+	// without it, but a base64 attachment whose text is not extracted
+	// (PDF, images, archives…) is only decoded as far as sniffing its
+	// type needs; its size is counted from the encoded body.
+	NoData bool
 }
 
 // maxDepth bounds MIME nesting (multiparts and message/rfc822 inside each

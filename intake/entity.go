@@ -220,7 +220,7 @@ func decodeBody(e *entity, d *defects) []byte {
 
 // decodeBodyCut is decodeBody that also says whether the data was cut off.
 func decodeBodyCut(e *entity, d *defects) ([]byte, bool) {
-	cte := strings.ToLower(strings.TrimSpace(e.hdr.get("Content-Transfer-Encoding")))
+	cte := transferEncoding(e)
 	switch {
 	case strings.HasPrefix(cte, "base64"):
 		out, partial := decodeBase64Body(e.body)
@@ -232,6 +232,17 @@ func decodeBodyCut(e *entity, d *defects) ([]byte, bool) {
 		return decodeQP(e.body), false
 	}
 	return e.body, false
+}
+
+// transferEncoding is the Content-Transfer-Encoding, trimmed and lower
+// case.
+func transferEncoding(e *entity) string {
+	return strings.ToLower(strings.TrimSpace(e.hdr.get("Content-Transfer-Encoding")))
+}
+
+// isBase64 says whether decodeBody reads e's body as base64.
+func isBase64(e *entity) bool {
+	return strings.HasPrefix(transferEncoding(e), "base64")
 }
 
 // decodeQP decodes quoted-printable leniently: soft breaks with CRLF or LF,

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"net/textproto"
+	"sync"
 
 	mtextproto "github.com/emersion/go-message/textproto"
 )
@@ -56,19 +57,31 @@ func readHeader(raw []byte, d *defects) (header, []byte) {
 		return nil, raw[bytes.IndexByte(raw, '\n')+1:]
 	}
 	br := bytes.NewReader(raw)
-	r := bufio.NewReaderSize(br, 4096)
+	r := headerReaders.Get().(*bufio.Reader)
+	r.Reset(br)
 	h, err := mtextproto.ReadHeader(r)
+	off := len(raw) - br.Len() - r.Buffered()
+	var out header
 	if err == nil {
-		off := len(raw) - br.Len() - r.Buffered()
-		out := make(header, 0, h.Len())
+		out = make(header, 0, h.Len())
 		fs := h.Fields()
 		for fs.Next() {
 			out = append(out, field{key: fs.Key(), value: fs.Value()})
 		}
+	}
+	// Keys and values are strings of their own: nothing refers to the
+	// reader's buffer any more.
+	r.Reset(nil)
+	headerReaders.Put(r)
+	if err == nil {
 		return out, raw[off:]
 	}
 	return readHeaderLenient(raw, d)
 }
+
+// headerReaders holds the readers readHeader hands go-message, so that an
+// entity costs no 4 KB buffer.
+var headerReaders = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 4096) }}
 
 // readHeaderLenient reads a header block line by line. A line that is not
 // "Name: value" and not a continuation is skipped with bad_header_line;

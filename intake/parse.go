@@ -270,38 +270,60 @@ func unflow(s string, delsp bool) string {
 // makeAttachment builds one named leaf part. Text is extracted from text,
 // HTML and .docx files before Data is cut to opt.MaxAttachment.
 func makeAttachment(e *entity, name string, opt Options, d *defects) gongkai.Attachment {
-	data := decodeBody(e, d)
-	if len(data) > 0 && len(e.body) > 0 && &data[0] == &e.body[0] {
-		data = bytes.Clone(data) // do not alias the caller's raw bytes
-	}
 	a := gongkai.Attachment{
 		Name:        name,
 		ContentType: e.declared,
-		Sniffed:     sniff(data),
-		Size:        len(data),
 		Inline:      e.cd.typ == "inline",
 	}
 	if a.ContentType == "" {
 		a.ContentType = "text/plain"
 	}
-	lname := strings.ToLower(name)
-	switch {
-	case strings.HasSuffix(lname, ".docx") || strings.Contains(e.ct.typ, "wordprocessingml"):
+	kind := attachmentKind(e, name)
+	if kind == attBinary && (opt.NoData || opt.MaxAttachment > 0) && isBase64(e) {
+		// Nobody reads all of a PDF, image or archive here: decode what
+		// sniffing and the kept Data need, and count the rest.
+		size, partial := base64Size(e.body)
+		if partial {
+			d.add(DefectTruncated)
+		}
+		want := sniffLen
+		if !opt.NoData {
+			want = max(want, opt.MaxAttachment)
+		}
+		head := decodeBase64Prefix(e.body, min(want, size))
+		a.Size = size
+		a.Sniffed = sniff(head)
+		if !opt.NoData {
+			a.Data = head[:min(len(head), opt.MaxAttachment):min(len(head), opt.MaxAttachment)]
+		}
+		return a
+	}
+	data := decodeBody(e, d)
+	if len(data) > 0 && len(e.body) > 0 && &data[0] == &e.body[0] && !opt.NoData {
+		data = bytes.Clone(data) // do not alias the caller's raw bytes
+	}
+	a.Sniffed = sniff(data)
+	a.Size = len(data)
+	switch kind {
+	case attDocx:
 		if t, err := docxText(data); err == nil || t != "" {
 			a.Text = t
 		}
-	case e.ct.typ == "text/html" || strings.HasSuffix(lname, ".html") || strings.HasSuffix(lname, ".htm"):
+	case attHTML:
 		t, mis := DecodeCharset(e.ct.params["charset"], data)
 		if mis && strings.HasPrefix(e.ct.typ, "text/") {
 			d.add(DefectCharsetMislabel)
 		}
 		a.Text = HTMLToText(t)
-	case strings.HasPrefix(e.ct.typ, "text/") || strings.HasSuffix(lname, ".txt") || strings.HasSuffix(lname, ".csv"):
+	case attText:
 		t, mis := DecodeCharset(e.ct.params["charset"], data)
 		if mis && strings.HasPrefix(e.ct.typ, "text/") && e.ct.params["charset"] != "" {
 			d.add(DefectCharsetMislabel)
 		}
 		a.Text = strings.TrimSpace(normalizeNewlines(t))
+	}
+	if opt.NoData {
+		return a
 	}
 	if opt.MaxAttachment > 0 && len(data) > opt.MaxAttachment {
 		data = data[:opt.MaxAttachment:opt.MaxAttachment]
@@ -309,6 +331,32 @@ func makeAttachment(e *entity, name string, opt Options, d *defects) gongkai.Att
 	a.Data = data
 	return a
 }
+
+// Kinds of attachment, by what is read from them.
+const (
+	attBinary = iota // only sniffed and measured
+	attDocx          // text extracted from word/document.xml
+	attHTML          // text extracted from HTML
+	attText          // plain text
+)
+
+// attachmentKind says which text, if any, makeAttachment extracts from a
+// named part.
+func attachmentKind(e *entity, name string) int {
+	lname := strings.ToLower(name)
+	switch {
+	case strings.HasSuffix(lname, ".docx") || strings.Contains(e.ct.typ, "wordprocessingml"):
+		return attDocx
+	case e.ct.typ == "text/html" || strings.HasSuffix(lname, ".html") || strings.HasSuffix(lname, ".htm"):
+		return attHTML
+	case strings.HasPrefix(e.ct.typ, "text/") || strings.HasSuffix(lname, ".txt") || strings.HasSuffix(lname, ".csv"):
+		return attText
+	}
+	return attBinary
+}
+
+// sniffLen is how many leading bytes http.DetectContentType looks at.
+const sniffLen = 512
 
 // sniff is http.DetectContentType without parameters.
 func sniff(data []byte) string {

@@ -12,6 +12,7 @@ var quoteMarkersFile string
 // rule is one line of quote_markers.txt.
 type rule struct {
 	lit string // the lower-cased line must contain it ("" = always try)
+	set uint64 // bytesOf(lit)
 	re  *regexp.Regexp
 }
 
@@ -37,6 +38,7 @@ func loadQuoteRules(src string) *quoteRules {
 		if ru.lit == "-" {
 			ru.lit = ""
 		}
+		ru.set = bytesOf(ru.lit)
 		switch f[0] {
 		case "cut":
 			r.cut = append(r.cut, ru)
@@ -81,9 +83,25 @@ func anyMatch(rs []rule, s string) bool {
 	if len(s) > maxMarkerLine {
 		return false
 	}
+	return anyMatchSet(rs, s, bytesOf(s))
+}
+
+// anyMatchSet is anyMatch for a line whose bytesOf is set (computed once
+// when a line is tried against several kinds of rule).
+func anyMatchSet(rs []rule, s string, set uint64) bool {
+	if len(s) > maxMarkerLine {
+		return false
+	}
 	lower, lowered := "", false
-	for _, r := range rs {
+	for i := range rs {
+		r := &rs[i]
 		if r.lit != "" {
+			// A literal with a byte the line lacks cannot be in it: most
+			// lines of a letter fail here, before any substring search
+			// (Chinese literals share their lead bytes with every line).
+			if r.set&^set != 0 {
+				continue
+			}
 			if !lowered {
 				lower, lowered = asciiLower(s), true
 			}
@@ -97,6 +115,30 @@ func anyMatch(rs []rule, s string) bool {
 	}
 	return false
 }
+
+// bytesOf is a 64-bit summary of the bytes of asciiLower(s): bit b&63 is
+// set for every byte b. If a string contains another, its summary has
+// every bit of the other's.
+func bytesOf(s string) uint64 {
+	var set uint64
+	for i := 0; i < len(s); i++ {
+		set |= 1 << byteBit[s[i]]
+	}
+	return set
+}
+
+// byteBit is the bit of a byte in bytesOf: b&63, upper-case ASCII letters
+// taking the bit of their lower case.
+var byteBit = func() (t [256]uint8) {
+	for i := range t {
+		c := byte(i)
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		t[i] = c & 63
+	}
+	return t
+}()
 
 // SplitQuoted separates the new text of a reply from its quoted history:
 // "> " lines, "-----原始邮件-----" and QQ's "------------------ 原始邮件
@@ -112,7 +154,11 @@ func SplitQuoted(text string) (newText, quoted string) {
 		if t == "" || isQuoteLine(t) {
 			continue
 		}
-		if anyMatch(rules.cut, t) {
+		if len(t) > maxMarkerLine {
+			continue // neither a marker nor the start of one
+		}
+		set := bytesOf(t)
+		if anyMatchSet(rules.cut, t, set) {
 			cutAt = i
 			break
 		}
@@ -122,7 +168,7 @@ func SplitQuoted(text string) (newText, quoted string) {
 				break
 			}
 		}
-		if anyMatch(rules.from, t) && sentFollows(lines[i+1:]) {
+		if anyMatchSet(rules.from, t, set) && sentFollows(lines[i+1:]) {
 			cutAt = i
 			// Take a separator line ("____", "-----") above the block along.
 			for j := i - 1; j >= 0; j-- {
@@ -188,10 +234,14 @@ func isForward(subject, text string) bool {
 		if t == "" {
 			continue
 		}
-		if anyMatch(rules.forward, t) {
+		if len(t) > maxMarkerLine {
+			continue
+		}
+		set := bytesOf(t)
+		if anyMatchSet(rules.forward, t, set) {
 			return true
 		}
-		if anyMatch(rules.cut, t) {
+		if anyMatchSet(rules.cut, t, set) {
 			return false
 		}
 	}

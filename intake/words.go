@@ -1,7 +1,8 @@
 package intake
 
 import (
-	"encoding/base64"
+	"bytes"
+	"encoding/binary"
 	"strings"
 	"unicode/utf8"
 )
@@ -141,60 +142,176 @@ func decodeBase64Lenient(s string) []byte {
 // decodeBase64Body decodes a base64 body leniently: white space and stray
 // characters are skipped, missing padding is tolerated. partial reports
 // that the data stopped in the middle of a quantum (a sign of truncation).
+// The result is always a fresh, non-nil slice.
+//
+// Bytes outside the alphabet are skipped, '-' and '_' read as '+' and '/',
+// and a '=' ends the quantum in progress when two or three characters of it
+// have been seen (data after it, a second base64 stream glued on, is
+// decoded on its own); any other '=' is skipped too. A stream that ends
+// inside a quantum is partial: a last lone character is dropped, two or
+// three decode to one or two bytes.
 func decodeBase64Body(in []byte) (out []byte, partial bool) {
-	// One pass with a class table and index writes: bodies with 200 KB
-	// attachments made the per-byte switch and string copies a hot spot.
-	clean := make([]byte, len(in))
-	out = make([]byte, 0, len(in)*3/4+3)
+	// The output never exceeds three bytes for four input bytes; the slack
+	// lets the fast path store eight bytes at a time.
+	out = make([]byte, len(in)/4*3+8)
+	o := 0
+	var q [4]byte // characters of the quantum in progress
 	n := 0
-	for _, c := range in {
-		switch b64Class[c] {
-		case b64Keep:
-			clean[n] = c
-			n++
-		case b64Minus:
-			clean[n] = '+' // URL-safe alphabet
-			n++
-		case b64Under:
-			clean[n] = '/'
-			n++
-		case b64Pad:
-			// Padding ends a quantum. Data after it (a second base64
-			// stream glued on) is decoded separately.
-			if n%4 >= 2 {
-				out = appendBase64(out, clean[:n])
-				n = 0
+	for i := 0; i < len(in); {
+		if n == 0 {
+			// Between quanta, whole runs of the standard alphabet (nearly
+			// all of a body: 76-character lines) decode eight or four
+			// characters at a time, as encoding/base64 does.
+			for len(in)-i >= 8 {
+				// assemble64 by hand: the call is too big to inline.
+				s := in[i : i+8 : i+8]
+				n1, n2, n3, n4 := b64Value[s[0]], b64Value[s[1]], b64Value[s[2]], b64Value[s[3]]
+				n5, n6, n7, n8 := b64Value[s[4]], b64Value[s[5]], b64Value[s[6]], b64Value[s[7]]
+				if n1|n2|n3|n4|n5|n6|n7|n8 == 0xff {
+					break
+				}
+				binary.BigEndian.PutUint64(out[o:], uint64(n1)<<58|uint64(n2)<<52|uint64(n3)<<46|uint64(n4)<<40|
+					uint64(n5)<<34|uint64(n6)<<28|uint64(n7)<<22|uint64(n8)<<16)
+				o += 6
+				i += 8
+			}
+			if len(in)-i >= 4 {
+				if v, ok := assemble32(in[i : i+4]); ok {
+					binary.BigEndian.PutUint32(out[o:], v)
+					o += 3
+					i += 4
+					continue
+				}
+			}
+			if i == len(in) {
+				break
 			}
 		}
+		c := in[i]
+		i++
+		switch b64Class[c] {
+		case b64Keep:
+		case b64Minus:
+			c = '+' // URL-safe alphabet
+		case b64Under:
+			c = '/'
+		case b64Pad:
+			if n >= 2 {
+				o += putQuantum(out[o:], q[:n])
+				n = 0
+			}
+			continue
+		default:
+			continue
+		}
+		q[n] = c
+		n++
+		if n == 4 {
+			o += putQuantum(out[o:], q[:4])
+			n = 0
+		}
 	}
-	rem := n % 4
-	if rem != 0 {
+	if n != 0 {
 		// RFC 2045 pads every stream to whole quanta: a bare remainder
 		// means the data was cut off.
+		partial = true
+		if n >= 2 {
+			o += putQuantum(out[o:], q[:n])
+		}
+	}
+	return out[:o], partial
+}
+
+// assemble32 decodes four standard-alphabet characters into the top three
+// bytes of v; ok is false when one of them is anything else.
+func assemble32(s []byte) (v uint32, ok bool) {
+	_ = s[3]
+	n1, n2, n3, n4 := b64Value[s[0]], b64Value[s[1]], b64Value[s[2]], b64Value[s[3]]
+	if n1|n2|n3|n4 == 0xff {
+		return 0, false
+	}
+	return uint32(n1)<<26 | uint32(n2)<<20 | uint32(n3)<<14 | uint32(n4)<<8, true
+}
+
+// putQuantum decodes two to four characters of the standard alphabet
+// (without padding) into out: one, two or three bytes, and says how many.
+// Unused low bits of a short quantum are ignored, as encoding/base64 does
+// outside strict mode.
+func putQuantum(out, q []byte) int {
+	v := uint32(b64Value[q[0]])<<18 | uint32(b64Value[q[1]])<<12
+	switch len(q) {
+	case 2:
+		out[0] = byte(v >> 16)
+		return 1
+	case 3:
+		v |= uint32(b64Value[q[2]]) << 6
+		out[0], out[1] = byte(v>>16), byte(v>>8)
+		return 2
+	}
+	v |= uint32(b64Value[q[2]])<<6 | uint32(b64Value[q[3]])
+	out[0], out[1], out[2] = byte(v>>16), byte(v>>8), byte(v)
+	return 3
+}
+
+// base64Size is what decodeBase64Body would return as len(out) and
+// partial, found by counting characters instead of decoding them: the
+// decoded size of a binary attachment whose bytes are not kept.
+func base64Size(in []byte) (size int, partial bool) {
+	n := 0 // characters of the stream in progress
+	for {
+		k := bytes.IndexByte(in, '=')
+		if k < 0 {
+			n += countBase64(in)
+			break
+		}
+		n += countBase64(in[:k])
+		if n%4 >= 2 {
+			size += n * 6 / 8
+			n = 0
+		}
+		in = in[k+1:]
+	}
+	if rem := n % 4; rem != 0 {
 		partial = true
 		if rem == 1 {
 			n--
 		}
 	}
-	before := len(out)
-	out = appendBase64(out, clean[:n])
-	if len(out)-before != base64.RawStdEncoding.DecodedLen(n) {
-		partial = true
-	}
-	return out, partial
+	return size + n*6/8, partial
 }
 
-// appendBase64 decodes unpadded standard base64 onto out, keeping what
-// decodes before an error (as DecodeString does).
-func appendBase64(out, src []byte) []byte {
-	need := base64.RawStdEncoding.DecodedLen(len(src))
-	if cap(out)-len(out) < need {
-		grown := make([]byte, len(out), len(out)+need)
-		copy(grown, out)
-		out = grown
+// countBase64 counts the bytes of b that are base64 characters in either
+// alphabet. b holds no '='.
+func countBase64(b []byte) int {
+	n := 0
+	for len(b) >= 8 {
+		n += int(b64Char[b[0]]) + int(b64Char[b[1]]) + int(b64Char[b[2]]) + int(b64Char[b[3]]) +
+			int(b64Char[b[4]]) + int(b64Char[b[5]]) + int(b64Char[b[6]]) + int(b64Char[b[7]])
+		b = b[8:]
 	}
-	m, _ := base64.RawStdEncoding.Decode(out[len(out):len(out)+need], src)
-	return out[:len(out)+m]
+	for _, c := range b {
+		n += int(b64Char[c])
+	}
+	return n
+}
+
+// decodeBase64Prefix decodes at least the first want bytes of a base64 body
+// (all of it when it is shorter): exactly what decodeBase64Body returns,
+// cut after want bytes. Decoding a prefix of the input gives a prefix of
+// the output, since quanta never span a cut-off remainder.
+func decodeBase64Prefix(in []byte, want int) []byte {
+	// Four characters make three bytes; allow for line breaks and a little
+	// noise, and grow when the guess was short.
+	for l := want/3*4 + want/8 + 64; ; l *= 2 {
+		if l >= len(in) {
+			out, _ := decodeBase64Body(in)
+			return out
+		}
+		out, _ := decodeBase64Body(in[:l])
+		if len(out) >= want {
+			return out[:want:want]
+		}
+	}
 }
 
 // Classes of bytes in a base64 body.
@@ -218,6 +335,29 @@ var b64Class = func() (t [256]byte) {
 	}
 	t['+'], t['/'] = b64Keep, b64Keep
 	t['-'], t['_'], t['='] = b64Minus, b64Under, b64Pad
+	return t
+}()
+
+// b64Char is 1 for the characters of either base64 alphabet.
+var b64Char = func() (t [256]byte) {
+	for c, k := range b64Class {
+		if k == b64Keep || k == b64Minus || k == b64Under {
+			t[c] = 1
+		}
+	}
+	return t
+}()
+
+// b64Value is the six-bit value of a standard-alphabet character, 0xff
+// for any other byte.
+var b64Value = func() (t [256]byte) {
+	for i := range t {
+		t[i] = 0xff
+	}
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+	for i := 0; i < len(alphabet); i++ {
+		t[alphabet[i]] = byte(i)
+	}
 	return t
 }()
 
