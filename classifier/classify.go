@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"gongkai"
 )
@@ -36,6 +37,43 @@ type prepared struct {
 	req    int8   // hasRequest: 0 not yet known, 1 no, 2 yes
 	up     string // upper(t.w) once upDone
 	upDone bool
+	// masked is maskLawTitles(t.m) once maskDone; trig holds, once
+	// trigDone, every request phrase's matches in masked (rules.triggers
+	// order): the check for a request and the description both read them.
+	masked   string
+	maskDone bool
+	trig     [][][]int
+	trigDone bool
+}
+
+// lawMasked returns maskLawTitles(p.t.m), computed once per text.
+func (p *prepared) lawMasked() string {
+	if !p.maskDone {
+		p.masked, p.maskDone = maskLawTitles(p.t.m), true
+		if m := p.masked; m != p.t.m && len(m) >= lineWise && len(m) < runeSetMin {
+			// Its characters are the text's and '_' (whole characters are
+			// blanked): the text's filter, widened, serves for it.
+			b := *bloomOf(p.t.m)
+			b.set('_')
+			b.set(utf8.RuneError)
+			bloomPut(m, &b)
+		}
+	}
+	return p.masked
+}
+
+// triggerMatches returns, per request phrase of r.triggers, its matches
+// (FindAllStringIndex) in p.lawMasked(), computed once per text.
+func (r *rules) triggerMatches(p *prepared) [][][]int {
+	if !p.trigDone {
+		masked := p.lawMasked()
+		p.trig = make([][][]int, len(r.triggers))
+		for i, re := range r.triggers {
+			p.trig[i] = re.FindAllStringIndex(masked, -1)
+		}
+		p.trigDone = true
+	}
+	return p.trig
 }
 
 // upper returns upper(p.t.w), computed once per text.
@@ -181,22 +219,28 @@ func (c *Classifier) prepare(e *gongkai.Email) *message {
 		}
 	}
 	// A forwarded request: the applicant is the original sender, below the note.
-	if lines := strings.Split(body, "\n"); true {
-		for i, l := range lines {
-			if mayFwdHead(l) && reFwdHead.MatchString(l) || (mayFwdFrom(l) && reFwdFrom.MatchString(l) && (reFwdSubj.MatchString(e.Subject) || i > 0)) {
-				rest := lines[i:]
-				for _, h := range rest[:min(len(rest), 8)] {
-					if mm := reFwdFrom.FindStringSubmatch(h); mm != nil {
-						m.fwdName, m.fwdAddr = strings.TrimSpace(mm[2]), strings.ToLower(mm[3])
-						break
-					}
-				}
-				if m.fwdAddr != "" || reFwdHead.MatchString(l) {
-					body = strings.Join(rest, "\n")
-				}
-				break
-			}
+	// The lines are walked without splitting the body: rest, the lines from
+	// the head on, is body[off:] split.
+	for i, off := 0, 0; off <= len(body); i++ {
+		l := body[off:]
+		next := len(body) + 1
+		if j := strings.IndexByte(l, '\n'); j >= 0 {
+			l, next = l[:j], off+j+1
 		}
+		if mayFwdHead(l) && reFwdHead.MatchString(l) || (mayFwdFrom(l) && reFwdFrom.MatchString(l) && (reFwdSubj.MatchString(e.Subject) || i > 0)) {
+			rest := strings.Split(body[off:], "\n")
+			for _, h := range rest[:min(len(rest), 8)] {
+				if mm := reFwdFrom.FindStringSubmatch(h); mm != nil {
+					m.fwdName, m.fwdAddr = strings.TrimSpace(mm[2]), strings.ToLower(mm[3])
+					break
+				}
+			}
+			if m.fwdAddr != "" || reFwdHead.MatchString(l) {
+				body = body[off:] // the lines of rest, joined
+			}
+			break
+		}
+		off = next
 	}
 	if m.fwdAddr == "" && reFwdSubj.MatchString(e.Subject) && len(e.Embedded) > 0 && e.MediaType != "multipart/report" {
 		em := e.Embedded[0]
@@ -273,9 +317,9 @@ func (c *Classifier) hasRequest(m *message, s string) bool {
 
 func (c *Classifier) hasRequestIn(p *prepared) bool {
 	t := p.t
-	masked := maskLawTitles(t.m)
-	for _, re := range c.r.triggers {
-		if loc := re.FindStringIndex(masked); loc != nil && c.r.substantive(t.m[loc[1]:]) {
+	// The first match of each phrase (what FindStringIndex returns).
+	for _, all := range c.r.triggerMatches(p) {
+		if len(all) > 0 && c.r.substantive(t.m[all[0][1]:]) {
 			return true
 		}
 	}

@@ -65,17 +65,7 @@ func titleEnd(s string, p int) int {
 
 // maskLawTitles blanks the names of laws with '_' (byte for byte).
 func maskLawTitles(s string) string {
-	spans := lawTitles(s)
-	if len(spans) == 0 {
-		return s
-	}
-	b := []byte(s)
-	for _, sp := range spans {
-		for i := sp[0]; i < sp[1]; i++ {
-			b[i] = '_'
-		}
-	}
-	return string(b)
+	return fillSpans(s, lawTitles(s), '_')
 }
 
 // extractDescription finds what is asked for: a form's description field, else
@@ -108,25 +98,40 @@ func (r *rules) extractDescription(f *found, o extractOpts) {
 			return
 		}
 	}
-	mm := []byte(f.t.m)
-	for _, loc := range lawTitles(f.t.m) {
-		for i := loc[0]; i < loc[1]; i++ {
-			mm[i] = '_'
-		}
-	}
-	// Header lines of a forward or a relay ("主题：申请公开…", "来信标题：…") are not the request.
+	// Header lines of a forward or a relay ("主题：申请公开…", "来信标题：…") are
+	// not the request: masked like law titles. Without them the text is the
+	// prepared text's law-masked copy, whose phrase matches are kept.
+	ignore := false
 	for _, k := range f.kvs {
-		if k.field == "ignore" {
-			off := lineOffset(f, k.line)
-			for i := off; i < off+len(f.lines[k.line].m); i++ {
+		ignore = ignore || k.field == "ignore"
+	}
+	var trig [][][]int
+	if !ignore && f.p != nil {
+		trig = r.triggerMatches(f.p)
+	} else {
+		mm := []byte(f.t.m)
+		for _, loc := range lawTitles(f.t.m) {
+			for i := loc[0]; i < loc[1]; i++ {
 				mm[i] = '_'
 			}
 		}
+		for _, k := range f.kvs {
+			if k.field == "ignore" {
+				off := lineOffset(f, k.line)
+				for i := off; i < off+len(f.lines[k.line].m); i++ {
+					mm[i] = '_'
+				}
+			}
+		}
+		masked := string(mm)
+		trig = make([][][]int, len(r.triggers))
+		for i, re := range r.triggers {
+			trig[i] = re.FindAllStringIndex(masked, -1)
+		}
 	}
-	masked := string(mm)
 	best, bestEnd := -1, -1
-	for _, re := range r.triggers {
-		for _, loc := range re.FindAllStringIndex(masked, -1) {
+	for _, all := range trig {
+		for _, loc := range all {
 			if !r.substantive(f.t.m[loc[1]:]) {
 				continue
 			}

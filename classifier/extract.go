@@ -36,6 +36,7 @@ type Fields struct {
 type found struct {
 	Fields
 	t       text
+	p       *prepared // the prepared t
 	lines   []text
 	kvs     []kv
 	orgSelf string // "我公司", "本所"… when the writer speaks as an organisation
@@ -74,7 +75,7 @@ func (r *rules) extract(src string, o extractOpts) *found {
 // extractPrepared is extract on a prepared text.
 func (r *rules) extractPrepared(p *prepared, o extractOpts) *found {
 	t := p.t
-	f := &found{t: t, triggerAt: -1, present: map[string]bool{}}
+	f := &found{t: t, p: p, triggerAt: -1, present: map[string]bool{}}
 	f.lines, f.kvs = r.form(p)
 	for _, k := range f.kvs {
 		f.present[k.field] = true

@@ -32,6 +32,11 @@ func listMarker(s string) int {
 		i++
 	}
 	rest := s[i:]
+	// Most lines start with none of the characters a marker starts with:
+	// a bullet, an opening bracket, a digit or Chinese numeral, ① to ⑳.
+	if !markerStart(rest) {
+		return 0
+	}
 	for _, b := range []string{"·", "•", "●", "■", "◆", "○", "- ", "* ", "> "} {
 		if strings.HasPrefix(rest, b) {
 			return i + len(b)
@@ -79,6 +84,24 @@ func listMarker(s string) int {
 		}
 	}
 	return 0
+}
+
+// markerStart reports whether s starts with a character that can begin a
+// list marker (see listMarker; listMarkerRef in speed_test.go is listMarker
+// without this check, and FuzzListMarker compares the two).
+func markerStart(s string) bool {
+	if s == "" {
+		return false
+	}
+	if c := s[0]; c < utf8.RuneSelf {
+		return c == '-' || c == '*' || c == '>' || c == '(' || c >= '0' && c <= '9'
+	}
+	r, _ := decodeRune(s)
+	switch r {
+	case '·', '•', '●', '■', '◆', '○', '（', '一', '二', '三', '四', '五', '六', '七', '八', '九', '十':
+		return true
+	}
+	return r >= '①' && r <= '⑳'
 }
 
 var possessives = []string{"我的", "本人的", "本人", "申请人的", "我", "其"}
@@ -141,13 +164,14 @@ func (r *rules) scanForm(lines []text) []kv {
 		labelW             string
 		colon              bool
 	}
+	var hits []hit // one line's, reused
 	for li, ln := range lines {
 		m := ln.m
 		lead := listMarker(m)
 		for lead < len(m) && (m[lead] == ' ' || m[lead] == '\t') {
 			lead++
 		}
-		var hits []hit
+		hits = hits[:0]
 		// sep: whether the character before pos is a separator, when known
 		// (the loop mostly steps one character at a time).
 		sep, sepKnown := false, false
@@ -282,12 +306,16 @@ func formValue(kvs []kv, field string) (kv, bool) {
 }
 
 // formValues returns all filled-in values for field in order of priority.
+// It is one pass and a stable insertion sort (a form has a handful of
+// values) where it was one pass per priority; formValuesRef in speed_test.go
+// is the original, and FuzzFormValues compares the two.
 func formValues(kvs []kv, field string) []kv {
 	var out []kv
-	for p := 0; p < 64; p++ {
-		for _, k := range kvs {
-			if k.field == field && !k.empty && k.prio == p {
-				out = append(out, k)
+	for _, k := range kvs {
+		if k.field == field && !k.empty && k.prio >= 0 && k.prio < 64 {
+			out = append(out, k)
+			for i := len(out) - 1; i > 0 && out[i-1].prio > out[i].prio; i-- {
+				out[i-1], out[i] = out[i], out[i-1]
 			}
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -18,16 +19,84 @@ type matcher struct {
 	re   *regexp.Regexp
 	lits []string  // nil: no prefilter possible
 	anc  *anchored // nil: the rule is run unanchored
+	// sets are further literal sets, one literal of each of which every
+	// match contains (the other parts of a sequence: "(了解|查询…)(的)?是"
+	// needs 是 as well as one of the verbs), so a line holding lits but not
+	// these is never handed to the engine. Only parts without case
+	// variants are used: their literals are exact on any text.
+	sets [][]string
 }
 
 func newMatcher(re *regexp.Regexp) *matcher {
 	m := &matcher{re: re, anc: newAnchored(re.String())}
 	if p, err := syntax.Parse(re.String(), syntax.Perl); err == nil {
-		if lits, ok := required(p.Simplify()); ok && len(lits) > 0 && len(lits) <= 64 {
+		p = p.Simplify()
+		if lits, ok := required(p); ok && len(lits) > 0 && len(lits) <= 64 {
 			m.lits = lits
 		}
+		m.sets = requiredSets(p, m.lits)
 	}
 	return m
+}
+
+// requiredSets returns the literal sets of the parts of a sequence that
+// every match holds (one literal of each set occurs in a match), leaving out
+// parts with case variants, sets with a line break and the set lits.
+func requiredSets(p *syntax.Regexp, lits []string) [][]string {
+	for p.Op == syntax.OpCapture {
+		p = p.Sub[0]
+	}
+	if p.Op != syntax.OpConcat {
+		return nil
+	}
+	var out [][]string
+	for _, part := range p.Sub {
+		if !caseless(part) {
+			continue
+		}
+		set, ok := required(part)
+		if !ok || len(set) == 0 || len(set) > 16 || slices.Equal(set, lits) || slices.ContainsFunc(set, func(l string) bool { return strings.Contains(l, "\n") }) {
+			continue
+		}
+		out = append(out, set)
+	}
+	return out
+}
+
+// caseless reports whether no literal or class of re holds a character with
+// case variants, so required(re) neither lower-cases nor leaves out a
+// character, whatever the flags.
+func caseless(re *syntax.Regexp) bool {
+	switch re.Op {
+	case syntax.OpLiteral:
+		for _, r := range re.Rune {
+			if unicode.SimpleFold(r) != r {
+				return false
+			}
+		}
+	case syntax.OpCharClass:
+		for i := 0; i+1 < len(re.Rune); i += 2 {
+			if re.Rune[i+1]-re.Rune[i] > 8 {
+				return false // required never takes a large class
+			}
+			for r := re.Rune[i]; r <= re.Rune[i+1]; r++ {
+				if unicode.SimpleFold(r) != r {
+					return false
+				}
+			}
+		}
+	}
+	for _, sub := range re.Sub {
+		if !caseless(sub) {
+			return false
+		}
+	}
+	return true
+}
+
+// needs reports whether s holds a literal of every set of m.sets.
+func (m *matcher) needs(s string) bool {
+	return m.sets == nil || allPresent(s, m.sets)
 }
 
 // required returns literals one of which occurs in every match of re.
@@ -132,16 +201,22 @@ const lineWise = 256
 
 func (m *matcher) lines(s string, each func(off int, line string, tc *textCtx) bool) {
 	if len(s) < lineWise || !strings.Contains(s, "\n") {
-		if m.may(s) {
+		if m.may(s) && m.needs(s) {
 			each(0, s, nil)
 		}
 		return
 	}
+	if !m.needs(s) {
+		return // no line can hold every part
+	}
 	var ix *textIndex // nil: every literal may be present
 	var tc *textCtx
+	var bl *runeBloom // for a text too short to index
 	if len(s) >= runeSetMin {
 		ix = indexOf(s)
 		tc = &textCtx{ix: ix}
+	} else if m.lits != nil {
+		bl = bloomOf(s)
 	}
 	if m.lits != nil {
 		// The lines that pass the prefilter: those holding one of the
@@ -149,7 +224,7 @@ func (m *matcher) lines(s string, each func(off int, line string, tc *textCtx) b
 		// than each line for each literal.
 		var starts []int
 		for _, l := range m.lits {
-			if strings.Contains(l, "\n") || !ix.has(l) {
+			if strings.Contains(l, "\n") || !ix.has(l) || !bl.has(l) {
 				continue // never inside a line, or not in the text at all
 			}
 			for pos := 0; pos < len(s); {
@@ -172,7 +247,7 @@ func (m *matcher) lines(s string, each func(off int, line string, tc *textCtx) b
 			if end < 0 {
 				end = len(s) - off
 			}
-			if !each(off, s[off:off+end], tc) {
+			if line := s[off : off+end]; m.needs(line) && !each(off, line, tc) {
 				return
 			}
 		}
@@ -185,7 +260,7 @@ func (m *matcher) lines(s string, each func(off int, line string, tc *textCtx) b
 		if i >= 0 {
 			end = off + i
 		}
-		if !each(off, s[off:end], tc) {
+		if line := s[off:end]; m.needs(line) && !each(off, line, tc) {
 			return
 		}
 		if i < 0 {
@@ -509,4 +584,94 @@ func indexOf(s string) *textIndex {
 	textIndexes.next = (textIndexes.next + 1) % len(textIndexes.ent)
 	textIndexes.mu.Unlock()
 	return ix
+}
+
+// runeBloom is a 1024-bit Bloom filter of the characters of a text: a
+// literal one of whose characters has its bit clear is not in the text. It
+// is the rune set's cheap stand-in for texts below runeSetMin (a letter of
+// 1–2 KB), whose literals are otherwise each searched for in the whole text.
+type runeBloom [16]uint64
+
+func bloomBit(r rune) uint32 { return uint32(r) * 0x9E3779B1 >> 22 }
+
+func newBloom(s string) *runeBloom {
+	b := new(runeBloom)
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			k := bloomBit(rune(c))
+			b[k>>6] |= 1 << (k & 63)
+			i++
+			continue
+		}
+		r, n := decodeRune(s[i:])
+		k := bloomBit(r)
+		b[k>>6] |= 1 << (k & 63)
+		i += n
+	}
+	return b
+}
+
+// has reports whether every character of lit may be in the text (true for
+// a nil filter). When lit occurs in the text its characters do: a valid
+// UTF-8 lit begins with a lead byte, so the text decodes, rune by rune, to
+// lit's runes where it holds it.
+func (b *runeBloom) has(lit string) bool {
+	if b == nil {
+		return true
+	}
+	for i := 0; i < len(lit); {
+		r, n := decodeRune(lit[i:])
+		if r == utf8.RuneError && n == 1 {
+			return true // not valid UTF-8: part of a character of the text
+		}
+		k := bloomBit(r)
+		if b[k>>6]&(1<<(k&63)) == 0 {
+			return false
+		}
+		i += n
+	}
+	return true
+}
+
+// blooms caches the filters of the last texts matched, as textIndexes does
+// the indexes of long ones.
+var blooms struct {
+	mu   sync.Mutex
+	ent  [8]bloomEntry
+	next int
+}
+
+type bloomEntry struct {
+	s string
+	b *runeBloom
+}
+
+func bloomOf(s string) *runeBloom {
+	blooms.mu.Lock()
+	for _, e := range blooms.ent {
+		if e.b != nil && len(e.s) == len(s) && e.s == s {
+			blooms.mu.Unlock()
+			return e.b
+		}
+	}
+	blooms.mu.Unlock()
+	b := newBloom(s)
+	bloomPut(s, b)
+	return b
+}
+
+// bloomPut caches b as the filter of s. b may let through more characters
+// than s holds (a filter only ever rules literals out).
+func bloomPut(s string, b *runeBloom) {
+	blooms.mu.Lock()
+	blooms.ent[blooms.next] = bloomEntry{s, b}
+	blooms.next = (blooms.next + 1) % len(blooms.ent)
+	blooms.mu.Unlock()
+}
+
+// set adds r to the filter.
+func (b *runeBloom) set(r rune) {
+	k := bloomBit(r)
+	b[k>>6] |= 1 << (k & 63)
 }

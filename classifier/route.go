@@ -95,8 +95,11 @@ type routeHit struct {
 func (rt *router) match(m string) []routeHit {
 	var all []routeHit
 	var ix *textIndex // a long text's index: each term is looked up, not searched for
+	var bl *runeBloom // a short one's filter: most terms have a character it lacks
 	if len(m) >= runeSetMin {
 		ix = indexOf(m)
+	} else {
+		bl = newBloom(m)
 	}
 	for i := range rt.routes {
 		c := &rt.routes[i]
@@ -104,6 +107,9 @@ func (rt *router) match(m string) []routeHit {
 			for _, loc := range c.re.FindAllStringIndex(m, -1) {
 				all = append(all, routeHit{loc[0], loc[1], c, m[loc[0]:loc[1]]})
 			}
+			continue
+		}
+		if !bl.has(c.pat) {
 			continue
 		}
 		for off := 0; ; {

@@ -71,7 +71,7 @@ func (c *Classifier) classify(m *message, h History) gongkai.Verdict {
 	c.fillApplicant(&v, m, f)
 
 	// 4. Followups: a thread reply to a bureau letter, or a 受理编号.
-	nature, nrule, nev := c.humanNature(m, f, v.CaseRef, subjM, bodyT, h, v)
+	nature, nrule, nev := c.humanNature(m, f, v.CaseRef, subjM, bodyP, h, v)
 	v.Nature = nature
 	reason(&v, "nature", nrule, nev)
 	switch nature {
@@ -222,7 +222,7 @@ func (c *Classifier) cue(kind, scope, s string) string {
 
 // humanNature decides among followup, complaint, consultation, publication,
 // confirm/reissue and request (README "Nature" 4–6; RULES.md §7).
-func (c *Classifier) humanNature(m *message, f *found, caseRef, subjM string, bodyT text, h History, v gongkai.Verdict) (gongkai.MessageKind, string, string) {
+func (c *Classifier) humanNature(m *message, f *found, caseRef, subjM string, bodyP *prepared, h History, v gongkai.Verdict) (gongkai.MessageKind, string, string) {
 	if caseRef != "" {
 		return gongkai.KindFollowup, "已有案件的来信：主题或正文含受理编号", caseRef
 	}
@@ -240,7 +240,7 @@ func (c *Classifier) humanNature(m *message, f *found, caseRef, subjM string, bo
 		}
 	}
 	// Law titles ("政府信息公开条例") never count as what is asked.
-	body := maskLawTitles(bodyT.m)
+	body := bodyP.lawMasked()
 	recordAsked := f.Description != "" && c.r.namesRecord(c.r.simp(f.Description)) && f.vague == ""
 	if x := c.cue("confirm", "text", body); x != "" {
 		return gongkai.KindConfirmReissue, "要求确认或重新出具已获取的信息（不是申请新的政府信息）", x
