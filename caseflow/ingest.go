@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"gongkai"
@@ -157,13 +158,22 @@ func HeaderMessageID(raw []byte) string {
 // Prepare parses and classifies m before it is stored, outside any
 // transaction, so that Intake.ReceiveBatch can store and file it with one
 // write. Listeners call it in their own goroutines (parallel parsing).
+//
+// Preparing and rendering receipts take at most GOMAXPROCS-1 processors
+// (at least one): the single writer must find a free processor whenever
+// SQLite hands control back to Go, or it waits for the scheduler to preempt
+// a parser — up to 10 ms each time — and every session waits with it.
 func (in *Intake) Prepare(m *Incoming) {
+	in.initReceipts()
+	in.cpuSlots <- struct{}{}
+	defer func() { <-in.cpuSlots }()
 	arrived := m.Arrived
 	if arrived.IsZero() {
 		arrived = time.Now()
 		m.Arrived = arrived
 	}
 	p := &parsed{PendingRaw: store.PendingRaw{Raw: m.Raw, Source: m.Source}, arrived: arrived}
+	p.MessageID, p.sha = HeaderMessageID(m.Raw), sha(m.Raw)
 	in.parseOne(p)
 	m.prep = p
 }
@@ -175,11 +185,37 @@ func (in *Intake) Prepare(m *Incoming) {
 // are stored raw for the processor. ids[i] is the id of in[i] (the earlier
 // copy for a duplicate: Message-ID + SHA-256).
 func (in *Intake) ReceiveBatch(ctx context.Context, msgs []Incoming, cur *Cursor) ([]int64, error) {
-	ids := make([]int64, len(msgs))
-	err := in.Cases.DB.Update(ctx, func(tx *store.Tx) error {
+	ids, durable, err := in.ReceiveBatchDeferred(ctx, msgs, cur)
+	if err != nil {
+		return nil, err
+	}
+	if err := durable(); err != nil {
+		return nil, fmt.Errorf("caseflow: storing %d received messages: %w", len(msgs), err)
+	}
+	return ids, nil
+}
+
+// ReceiveBatchDeferred is ReceiveBatch that returns once the batch has
+// committed, before it is on disk: durable waits for that, and must return
+// nil before anyone is told the messages are stored. The writer is free for
+// the next batch meanwhile (store.UpdateDeferred).
+func (in *Intake) ReceiveBatchDeferred(ctx context.Context, msgs []Incoming, cur *Cursor) (ids []int64, durable func() error, err error) {
+	in.initReceipts()
+	ids = make([]int64, len(msgs))
+	var undo func()
+	durable, err = in.Cases.DB.UpdateDeferred(ctx, func(tx *store.Tx) error {
+		var err error
+		if undo, err = in.storeRendered(tx); err != nil {
+			return err
+		}
 		for i := range msgs {
 			m := &msgs[i]
-			msgID, hash := HeaderMessageID(m.Raw), sha(m.Raw)
+			var msgID, hash string
+			if m.prep != nil {
+				msgID, hash = m.prep.MessageID, m.prep.sha // computed by Prepare, off the writer
+			} else {
+				msgID, hash = HeaderMessageID(m.Raw), sha(m.Raw)
+			}
 			id, err := tx.MessageIDFor(msgID, hash)
 			if err != nil {
 				return err
@@ -195,6 +231,7 @@ func (in *Intake) ReceiveBatch(ctx context.Context, msgs []Incoming, cur *Cursor
 					ids[i] = p.ID
 					continue
 				}
+				p.receipt = nil // rolled back with the rest of the message
 				in.log().Error("filing received mail; stored for the processor", "err", err)
 			}
 			arrived := m.Arrived
@@ -213,10 +250,23 @@ func (in *Intake) ReceiveBatch(ctx context.Context, msgs []Incoming, cur *Cursor
 		}
 		return nil
 	})
-	if err != nil {
-		return nil, fmt.Errorf("caseflow: storing %d received messages: %w", len(msgs), err)
+	ps := make([]*parsed, 0, len(msgs))
+	for i := range msgs {
+		if p := msgs[i].prep; p != nil {
+			ps = append(ps, p)
+		}
 	}
-	return ids, nil
+	if err != nil {
+		if undo != nil {
+			undo()
+		}
+		for _, p := range ps {
+			p.receipt = nil
+		}
+		return nil, nil, fmt.Errorf("caseflow: storing %d received messages: %w", len(msgs), err)
+	}
+	in.renderAfterCommit(ps)
+	return ids, durable, nil
 }
 
 // IMAPCursor returns the stored cursor of an IMAP mailbox.
@@ -248,13 +298,24 @@ type Intake struct {
 	Cases      *Service
 	Classifier Classifier
 	Receipt    ReceiptFunc // nil = no receipts
-	Log        *slog.Logger
+	// ReceiptEnvelope, when set, moves rendering out of the filing
+	// transaction (receipts.go); nil renders inside it.
+	ReceiptEnvelope ReceiptEnvelopeFunc
+	Log             *slog.Logger
 	// Workers parse and classify in parallel; 0 = GOMAXPROCS.
 	Workers int
 	// Batch is how many messages one transaction files; 0 = 128.
 	Batch int
 
 	mu sync.Mutex // one processing pass at a time
+
+	// Receipts rendered after the commit (receipts.go).
+	receiptsOnce sync.Once
+	cpuSlots     chan struct{} // Prepare and rendering, GOMAXPROCS-1 at once
+	receiptsWake chan struct{}
+	inflight     atomic.Int64 // batches being rendered
+	rmu          sync.Mutex
+	rendered     []renderedReceipt // waiting for the next write
 }
 
 // SystemActor is the actor of history rows intake writes on its own.
@@ -272,6 +333,7 @@ type parsed struct {
 	parseErr string
 	arrived  time.Time
 	sha      string
+	receipt  *receiptJob // queued by the filing transaction, rendered after it
 }
 
 // Process parses, classifies and files one stored message. Processing a
@@ -318,6 +380,16 @@ func (in *Intake) ProcessPending(ctx context.Context) (int, error) {
 // RunProcessor processes pending messages at start, whenever wake fires, and
 // every minute in case a wake-up was missed, until ctx ends.
 func (in *Intake) RunProcessor(ctx context.Context, wake <-chan struct{}) error {
+	started := time.Now()
+	in.initReceipts()
+	done := make(chan struct{})
+	go func() { in.runReceipts(ctx); close(done) }()
+	defer func() { <-done }()
+	if n, err := in.RenderOrphans(ctx, started); err != nil {
+		in.log().Error("rendering receipts a stop interrupted", "err", err)
+	} else if n > 0 {
+		in.log().Warn("rendered receipts a stop interrupted", "count", n)
+	}
 	tick := time.NewTicker(time.Minute)
 	defer tick.Stop()
 	for {
@@ -361,7 +433,13 @@ func (in *Intake) processIDs(ctx context.Context, ids []int64) error {
 		}
 	}
 	in.parseAll(ps)
+	in.initReceipts()
+	var undo func()
 	err = in.Cases.DB.Update(ctx, func(tx *store.Tx) error {
+		var err error
+		if undo, err = in.storeRendered(tx); err != nil {
+			return err
+		}
 		for _, p := range ps {
 			done, err := tx.MessageProcessed(p.ID)
 			if err != nil {
@@ -371,6 +449,7 @@ func (in *Intake) processIDs(ctx context.Context, ids []int64) error {
 				continue
 			}
 			if err := tx.Savepoint("msg", func() error { return in.file(tx, p) }); err != nil {
+				p.receipt = nil
 				// Keep the message for staff rather than lose the batch.
 				in.log().Error("filing received mail", "msg_id", p.ID, "err", err)
 				m := &gongkai.Message{ID: p.ID, MessageID: p.MessageID, Kind: gongkai.KindUnparsed, Malformed: true,
@@ -386,8 +465,12 @@ func (in *Intake) processIDs(ctx context.Context, ids []int64) error {
 		return nil
 	})
 	if err != nil {
+		if undo != nil {
+			undo()
+		}
 		return fmt.Errorf("caseflow: filing %d received messages: %w", len(ps), err)
 	}
+	in.renderAfterCommit(ps)
 	return nil
 }
 
@@ -423,7 +506,7 @@ func (in *Intake) parseOne(p *parsed) {
 			in.log().Error("panic parsing received mail", "msg_id", p.ID, "panic", r)
 		}
 	}()
-	em, err := intake.Parse(p.Raw)
+	em, err := intake.ParseWith(p.Raw, intake.Options{NoData: true}) // attachment bytes stay in the raw message
 	if err != nil || em == nil {
 		p.parseErr = "无法解析"
 		if err != nil {
@@ -678,11 +761,11 @@ func (in *Intake) newCase(tx *store.Tx, p *parsed, em *gongkai.Email, v gongkai.
 	if err := tx.AddEvent(&gongkai.Event{CaseID: c.ID, Actor: SystemActor, Kind: "registered", Detail: detail, Reason: reasonsText(v.Reasons)}); err != nil {
 		return nil, err
 	}
-	return c, in.receipt(tx, c, em, v)
+	return c, in.receipt(tx, p, c, em, v)
 }
 
 // receipt queues the 登记回执 (never for auto-submitted mail: RFC 3834).
-func (in *Intake) receipt(tx *store.Tx, c *gongkai.Case, em *gongkai.Email, v gongkai.Verdict) error {
+func (in *Intake) receipt(tx *store.Tx, p *parsed, c *gongkai.Case, em *gongkai.Email, v gongkai.Verdict) error {
 	if in.Receipt == nil {
 		return nil
 	}
@@ -696,6 +779,9 @@ func (in *Intake) receipt(tx *store.Tx, c *gongkai.Case, em *gongkai.Email, v go
 	if rcpt == "" || !strings.Contains(rcpt, "@") {
 		return tx.AddEvent(&gongkai.Event{CaseID: c.ID, Actor: SystemActor, Kind: "receipt_skipped",
 			Detail: "来信未提供可用的电子邮箱，未发送登记回执，请以其他方式告知受理编号和查询码"})
+	}
+	if in.ReceiptEnvelope != nil {
+		return in.queueReceipt(tx, p, c, em, rcpt)
 	}
 	out, err := in.Receipt(c, em, rcpt)
 	if err == nil && out == nil {

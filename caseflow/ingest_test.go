@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -527,9 +528,19 @@ func BenchmarkPrepare(b *testing.B) {
 // BenchmarkReceiveFiled stores and files prepared load-corpus requests in
 // batches of 16 (what 16 SMTP sessions give the group commit): the serial
 // part of intake, a case, its events and its receipt per message.
-func BenchmarkReceiveFiled(b *testing.B) {
+func BenchmarkReceiveFiled(b *testing.B) { benchReceive(b, false) }
+
+// BenchmarkReceiveFiledDeferred is BenchmarkReceiveFiled as the SMTP
+// listener runs it: receipts rendered after the commit, and the writer not
+// waiting for the fsync (the wait runs beside it, as for the sessions).
+func BenchmarkReceiveFiledDeferred(b *testing.B) { benchReceive(b, true) }
+
+func benchReceive(b *testing.B, deferred bool) {
 	msgs, total := mailgen.Corpus(b.N)
 	in := newIntake(b, openDB(b), constClassifier{IsRequest: true, Nature: gongkai.KindRequest, ApplicantType: gongkai.NaturalPerson, Email: "a@b.example"})
+	if deferred {
+		in.ReceiptEnvelope = func(c *gongkai.Case) (string, string) { return "receipt-" + c.No + "@test", "ysqgk@test" }
+	}
 	prepared := make([]Incoming, len(msgs))
 	for i, raw := range msgs {
 		prepared[i] = Incoming{Raw: raw, Source: "smtp"}
@@ -537,10 +548,30 @@ func BenchmarkReceiveFiled(b *testing.B) {
 	}
 	b.SetBytes(int64(total / len(msgs)))
 	b.ResetTimer()
+	var wg sync.WaitGroup
 	for i := 0; i < len(prepared); i += 16 {
-		if _, err := in.ReceiveBatch(context.Background(), prepared[i:min(i+16, len(prepared))], nil); err != nil {
+		batch := prepared[i:min(i+16, len(prepared))]
+		if !deferred {
+			if _, err := in.ReceiveBatch(context.Background(), batch, nil); err != nil {
+				b.Fatal(err)
+			}
+			continue
+		}
+		_, durable, err := in.ReceiveBatchDeferred(context.Background(), batch, nil)
+		if err != nil {
 			b.Fatal(err)
 		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := durable(); err != nil {
+				b.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if err := in.FlushReceipts(context.Background()); err != nil {
+		b.Fatal(err)
 	}
 }
 

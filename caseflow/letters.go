@@ -574,6 +574,8 @@ func LetterStatusLabel(s string) string {
 // OutboxStatusLabel is the Chinese name of an outbox item status.
 func OutboxStatusLabel(s string) string {
 	switch s {
+	case store.OutboxRender:
+		return "正在生成"
 	case store.OutboxQueued:
 		return "等待发送"
 	case store.OutboxSending:

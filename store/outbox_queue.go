@@ -14,8 +14,11 @@ import (
 // de-duplicated by Message-ID. Items move queued → sending → sent | failed;
 // a temporary failure puts them back to queued with a later next_attempt_at.
 
-// Outbox item statuses.
+// Outbox item statuses. An item "render" has its recipients and Message-ID
+// but not yet its text: intake queues the 登记回执 so and renders it after
+// the filing commit, outside the single writer.
 const (
+	OutboxRender  = "render"
 	OutboxQueued  = "queued"
 	OutboxSending = "sending"
 	OutboxSent    = "sent"
@@ -80,6 +83,66 @@ func (tx *Tx) QueueMail(caseID, letterID int64, messageID, from string, rcpt []s
 	}
 	n, _ := res.RowsAffected()
 	return n > 0, nil
+}
+
+// QueueRender queues an item of a case whose message is rendered later
+// (status "render"; SetRendered completes it). Like QueueMail, the
+// Message-ID is unique; it returns the item's id, 0 when that Message-ID
+// was queued before.
+func (tx *Tx) QueueRender(caseID int64, messageID, from string, rcpt []string) (int64, error) {
+	res, err := tx.exec(`INSERT INTO outbox (case_id, message_id, mail_from, rcpt, raw, status, next_attempt_at, created_at)
+		VALUES (?, ?, ?, ?, x'', 'render', ?, ?) ON CONFLICT(message_id) DO NOTHING`,
+		nullID(caseID), messageID, from, strings.Join(rcpt, ","), ts(tx.Now), ts(tx.Now))
+	if err != nil {
+		return 0, fmt.Errorf("store: queue %s for rendering: %w", messageID, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return 0, nil
+	}
+	return res.LastInsertId()
+}
+
+// SetRendered stores the message of an item queued by QueueRender and
+// queues it for the sender; an item already rendered is left alone
+// (rendered reports which).
+func (tx *Tx) SetRendered(id int64, raw []byte) (rendered bool, err error) {
+	res, err := tx.exec(`UPDATE outbox SET raw = ?, status = 'queued', next_attempt_at = ? WHERE id = ? AND status = 'render'`, raw, ts(tx.Now), id)
+	if err != nil {
+		return false, fmt.Errorf("store: store rendered outbox item %d: %w", id, err)
+	}
+	n, _ := res.RowsAffected()
+	return n > 0, nil
+}
+
+// ToRender lists up to limit items still waiting for their message, oldest
+// first (after a restart: intake renders them again).
+func (tx *Tx) ToRender(limit int) ([]*OutboxEntry, error) {
+	rows, err := tx.query(`SELECT `+outboxCols+` FROM outbox WHERE status = 'render' ORDER BY id LIMIT ?`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: outbox items to render: %w", err)
+	}
+	defer rows.Close()
+	var out []*OutboxEntry
+	for rows.Next() {
+		e, err := scanOutbox(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: scan outbox item: %w", err)
+		}
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: outbox items to render: %w", err)
+	}
+	return out, nil
+}
+
+// CountToRender counts the items still waiting for their message.
+func (tx *Tx) CountToRender() (int, error) {
+	var n int
+	if err := tx.queryRow(`SELECT COUNT(*) FROM outbox WHERE status = 'render'`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: count outbox items to render: %w", err)
+	}
+	return n, nil
 }
 
 // DueMail returns up to limit queued items whose next attempt is not after

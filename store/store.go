@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	_ "github.com/mattn/go-sqlite3" // SQLite driver
@@ -32,19 +33,30 @@ type DB struct {
 	Path  string
 	write *sql.DB
 	read  *sql.DB
+	// Prepared statements of each pool, by query text: parsing a statement
+	// costs more than running most of ours (a 42-column INSERT especially).
+	writeStmts, readStmts stmtCache
+	ckpt                  *checkpointer
+	dur                   *durability
 	// Now is the clock every transaction carries; tests replace it.
 	Now func() time.Time
 }
 
 // dsn builds the connection string: every pooled connection gets WAL, the busy
-// timeout, foreign keys, immediate write transactions and FULL sync, so a
-// commit is on disk (fsync'd WAL) when Commit returns (STYLE.md habit 4).
+// timeout, foreign keys, immediate write transactions and FULL sync. The
+// write connection alone runs NORMAL: its commits are made durable by one
+// shared fsync of the WAL before Update returns (durable.go; STYLE.md
+// habit 4).
 func dsn(path string, readOnly bool) string {
+	return dsnSync(path, readOnly, "FULL")
+}
+
+func dsnSync(path string, readOnly bool, sync string) string {
 	q := url.Values{}
 	q.Set("_journal_mode", "WAL")
 	q.Set("_busy_timeout", "10000")
 	q.Set("_foreign_keys", "on")
-	q.Set("_synchronous", "FULL")
+	q.Set("_synchronous", sync)
 	q.Set("_txlock", "immediate")
 	if readOnly {
 		q.Set("mode", "ro")
@@ -56,25 +68,39 @@ func dsn(path string, readOnly bool) string {
 // Open opens (creating if needed) the database at path and applies pending
 // migrations. It refuses a database whose schema is newer than this binary.
 func Open(ctx context.Context, path string) (*DB, error) {
-	w, err := sql.Open("sqlite3", dsn(path, false))
+	w, err := sql.Open("sqlite3", dsnSync(path, false, "NORMAL"))
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
 	w.SetMaxOpenConns(1)
 	w.SetConnMaxIdleTime(0)
-	db := &DB{Path: path, write: w, Now: time.Now}
-	// Checkpoint the WAL every ~32 MB instead of ~4 MB: under intake load the
-	// checkpoint runs inside a committing transaction, so fewer, larger ones
-	// keep the single writer busy with commits. The one write connection
-	// keeps this setting for its life.
-	if _, err := w.ExecContext(ctx, `PRAGMA wal_autocheckpoint = 8192`); err != nil {
-		w.Close()
-		return nil, fmt.Errorf("store: set wal_autocheckpoint: %w", err)
+	db := &DB{Path: path, write: w, Now: time.Now, dur: newDurability(path)}
+	// A checkpoint inside a commit stalls every writer behind it: a
+	// connection of its own copies the WAL back into the database after
+	// commits (checkpointer), beside the writer, which checkpoints the little
+	// left only every ~16 MiB (and so restarts the WAL). The one write
+	// connection keeps this setting for its life.
+	for _, p := range []string{fmt.Sprintf(`PRAGMA wal_autocheckpoint = %d`, walAutocheckpoint)} {
+		if _, err := w.ExecContext(ctx, p); err != nil {
+			w.Close()
+			return nil, fmt.Errorf("store: %s: %w", p, err)
+		}
 	}
 	if err := db.migrate(ctx); err != nil {
 		w.Close()
 		return nil, err
 	}
+	if err := db.dur.wait(db.dur.commit()); err != nil { // the migrations, on disk
+		w.Close()
+		return nil, err
+	}
+	ck, err := sql.Open("sqlite3", dsn(path, false))
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("store: open %s for checkpoints: %w", path, err)
+	}
+	ck.SetMaxOpenConns(1)
+	db.ckpt = newCheckpointer(ck)
 	r, err := sql.Open("sqlite3", dsn(path, true))
 	if err != nil {
 		w.Close()
@@ -87,6 +113,11 @@ func Open(ctx context.Context, path string) (*DB, error) {
 
 // Close closes both pools.
 func (db *DB) Close() error {
+	db.writeStmts.close()
+	db.readStmts.close()
+	if db.ckpt != nil {
+		db.ckpt.close()
+	}
 	err := db.write.Close()
 	if db.read != nil {
 		if e := db.read.Close(); err == nil {
@@ -180,25 +211,53 @@ type Tx struct {
 	ctx context.Context
 	Now time.Time
 	db  *DB
+
+	cache  *stmtCache
+	stmts  map[string]*sql.Stmt // this transaction's handles on cached statements
+	missed []string             // texts to prepare after the transaction
+
+	onCommit func() // run right after a successful COMMIT
 }
 
 // Update runs fn in a write transaction (BEGIN IMMEDIATE) and commits if fn
 // returns nil. One service call = one Update.
 func (db *DB) Update(ctx context.Context, fn func(tx *Tx) error) error {
-	return db.run(ctx, db.write, fn)
+	seq, err := db.update(ctx, fn)
+	if err != nil {
+		return err
+	}
+	return db.dur.wait(seq)
+}
+
+// update runs a write transaction and returns its commit number, not yet
+// waited for (durable.go).
+func (db *DB) update(ctx context.Context, fn func(tx *Tx) error) (seq uint64, err error) {
+	err = db.run(ctx, db.write, &db.writeStmts, func(tx *Tx) error {
+		if err := fn(tx); err != nil {
+			return err
+		}
+		tx.onCommit = func() { seq = db.dur.commit() }
+		return nil
+	})
+	return seq, err
 }
 
 // View runs fn in a read-only transaction on the read pool.
 func (db *DB) View(ctx context.Context, fn func(tx *Tx) error) error {
-	return db.run(ctx, db.read, fn)
+	return db.run(ctx, db.read, &db.readStmts, fn)
 }
 
-func (db *DB) run(ctx context.Context, pool *sql.DB, fn func(tx *Tx) error) (err error) {
+func (db *DB) run(ctx context.Context, pool *sql.DB, cache *stmtCache, fn func(tx *Tx) error) (err error) {
 	stx, err := pool.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)
 	}
-	tx := &Tx{tx: stx, ctx: ctx, Now: db.Now().UTC(), db: db}
+	tx := &Tx{tx: stx, ctx: ctx, Now: db.Now().UTC(), db: db, cache: cache}
+	defer func() {
+		if len(tx.missed) > 0 {
+			cache.prepare(pool, tx.missed)
+		}
+	}()
 	defer func() {
 		if p := recover(); p != nil {
 			stx.Rollback()
@@ -212,19 +271,134 @@ func (db *DB) run(ctx context.Context, pool *sql.DB, fn func(tx *Tx) error) (err
 	if err := stx.Commit(); err != nil {
 		return fmt.Errorf("store: commit: %w", err)
 	}
+	if tx.onCommit != nil {
+		tx.onCommit()
+	}
+	if pool == db.write && db.ckpt != nil {
+		db.ckpt.kick()
+	}
 	return nil
 }
 
 func (tx *Tx) exec(q string, args ...any) (sql.Result, error) {
+	if st := tx.stmt(q); st != nil {
+		return st.ExecContext(tx.ctx, args...)
+	}
 	return tx.tx.ExecContext(tx.ctx, q, args...)
 }
 
 func (tx *Tx) query(q string, args ...any) (*sql.Rows, error) {
+	if st := tx.stmt(q); st != nil {
+		return st.QueryContext(tx.ctx, args...)
+	}
 	return tx.tx.QueryContext(tx.ctx, q, args...)
 }
 
 func (tx *Tx) queryRow(q string, args ...any) *sql.Row {
+	if st := tx.stmt(q); st != nil {
+		return st.QueryRowContext(tx.ctx, args...)
+	}
 	return tx.tx.QueryRowContext(tx.ctx, q, args...)
+}
+
+// stmt returns the transaction's handle on the pool's prepared statement
+// for q, or nil when q is not prepared yet: then the caller runs it
+// unprepared and the text is prepared once the transaction has ended (a
+// pool's connection cannot prepare for the pool while this transaction
+// holds it).
+func (tx *Tx) stmt(q string) *sql.Stmt {
+	if st, ok := tx.stmts[q]; ok {
+		return st
+	}
+	ps := tx.cache.lookup(q)
+	if ps == nil {
+		tx.missed = append(tx.missed, q)
+		return nil
+	}
+	st := tx.tx.StmtContext(tx.ctx, ps)
+	if tx.stmts == nil {
+		tx.stmts = make(map[string]*sql.Stmt)
+	}
+	tx.stmts[q] = st
+	return st
+}
+
+// stmtCache keeps one prepared statement per query text of a pool
+// (database/sql prepares it again on each connection that needs it).
+// Texts with several statements are never cached (a prepared statement
+// runs only the first), and the cache stops growing at maxCachedStmts so
+// that generated texts (IN lists) cannot fill memory.
+type stmtCache struct {
+	mu     sync.Mutex
+	m      map[string]*sql.Stmt
+	skip   map[string]bool // texts that are not cached
+	closed bool
+}
+
+const maxCachedStmts = 300
+
+func (c *stmtCache) lookup(q string) *sql.Stmt {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.m[q]
+}
+
+// prepare caches the texts a finished transaction ran unprepared. The
+// lock is not held while preparing: that waits for a pool connection, which
+// a transaction looking up its statements may hold.
+func (c *stmtCache) prepare(pool *sql.DB, qs []string) {
+	for _, q := range qs {
+		c.mu.Lock()
+		_, have := c.m[q]
+		full := len(c.m) >= maxCachedStmts
+		skip := have || full || c.skip[q]
+		c.mu.Unlock()
+		if full {
+			return
+		}
+		if skip {
+			continue
+		}
+		if strings.Contains(strings.TrimRight(q, "; \t\r\n"), ";") {
+			c.noCache(q)
+			continue
+		}
+		st, err := pool.Prepare(q)
+		if err != nil {
+			c.noCache(q) // the statement's own error shows where it runs
+			continue
+		}
+		c.mu.Lock()
+		if _, dup := c.m[q]; dup || c.closed {
+			st.Close()
+		} else {
+			if c.m == nil {
+				c.m = make(map[string]*sql.Stmt)
+			}
+			c.m[q] = st
+		}
+		c.mu.Unlock()
+	}
+}
+
+func (c *stmtCache) noCache(q string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.skip == nil {
+		c.skip = make(map[string]bool)
+	}
+	if len(c.skip) < maxCachedStmts {
+		c.skip[q] = true
+	}
+}
+
+func (c *stmtCache) close() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, st := range c.m {
+		st.Close()
+	}
+	c.m, c.closed = nil, true
 }
 
 // ts formats a timestamp for storage (RFC 3339, UTC, nanoseconds).

@@ -70,7 +70,7 @@ func runIMAP(dir, bin string, msgs [][]byte) error {
 	if err := cmd.Start(); err != nil {
 		return err
 	}
-	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	defer stopGently(cmd)
 	peak := watchMemory(cmd.Process.Pid)
 	d, err := waitFiled(dbPath, len(msgs), start)
 	if err != nil {

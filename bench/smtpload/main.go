@@ -107,7 +107,7 @@ func run(n, conns int, imapMode, keep bool) error {
 		return err
 	}
 	fmt.Printf("gongkai accepted (durable):%7.0f msgs/s (%.1f%% of bare), %v for %d\n", rate, 100*rate/bareRate, acceptDur.Round(time.Millisecond), len(msgs))
-	fmt.Printf("gongkai end to end:        %7.0f msgs/s (parsed, classified, filed), %v\n", float64(len(msgs))/endToEnd.Seconds(), endToEnd.Round(time.Millisecond))
+	fmt.Printf("gongkai end to end:        %7.0f msgs/s (parsed, classified, filed, receipts rendered), %v\n", float64(len(msgs))/endToEnd.Seconds(), endToEnd.Round(time.Millisecond))
 	fmt.Printf("gongkai peak memory (VmHWM): %.0f MB\n", float64(peak())/1024)
 	return nil
 }
@@ -184,20 +184,23 @@ func waitFiled(dbPath string, want int, start time.Time) (time.Duration, error) 
 	defer db.Close()
 	deadline := time.Now().Add(10 * time.Minute)
 	for {
-		var total, pending int
+		var total, pending, receipts int
 		err := db.View(context.Background(), func(tx *store.Tx) error {
 			var err error
-			total, pending, err = tx.CountMessages()
+			if total, pending, err = tx.CountMessages(); err != nil {
+				return err
+			}
+			receipts, err = tx.CountToRender()
 			return err
 		})
 		if err != nil {
 			return 0, err
 		}
-		if total >= want && pending == 0 {
+		if total >= want && pending == 0 && receipts == 0 {
 			return time.Since(start), nil
 		}
 		if time.Now().After(deadline) {
-			return 0, fmt.Errorf("after 10 min: %d stored, %d pending", total, pending)
+			return 0, fmt.Errorf("after 10 min: %d stored, %d pending, %d receipts not rendered", total, pending, receipts)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

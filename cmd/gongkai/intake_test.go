@@ -90,17 +90,20 @@ func waitProcessed(t testing.TB, db *store.DB, want int) {
 	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
 	for {
-		var total, pending int
+		var total, pending, receipts int
 		db.View(context.Background(), func(tx *store.Tx) error {
 			var err error
-			total, pending, err = tx.CountMessages()
+			if total, pending, err = tx.CountMessages(); err != nil {
+				return err
+			}
+			receipts, err = tx.CountToRender()
 			return err
 		})
-		if total >= want && pending == 0 {
+		if total >= want && pending == 0 && receipts == 0 {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("after 60s: %d messages stored (want %d), %d pending", total, want, pending)
+			t.Fatalf("after 60s: %d messages stored (want %d), %d pending, %d receipts not rendered", total, want, pending, receipts)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

@@ -45,7 +45,7 @@ func wireIntake(a *App) error {
 	if err != nil {
 		return err
 	}
-	in := &caseflow.Intake{Cases: a.Cases, Classifier: cls, Receipt: receiptBuilder(cfg), Log: a.Log}
+	in := &caseflow.Intake{Cases: a.Cases, Classifier: cls, Receipt: receiptBuilder(cfg), ReceiptEnvelope: receiptEnvelope(cfg), Log: a.Log}
 
 	if addr := cfg["smtp"]; addr != "" {
 		srv := &smtpd.Server{Addr: addr, Domain: cfg["smtp-domain"], MaxBytes: int64(cfg.Int("smtp-max-bytes")),
@@ -88,23 +88,40 @@ func agencyFromConfig(cfg Config) replies.Agency {
 	return replies.Agency{Name: cfg["agency"], Office: "政府信息公开工作机构", Email: cfg["mail-from"]}
 }
 
+// receiptEnvelope is the Message-ID and envelope sender receiptBuilder
+// gives a case's receipt, known before it is rendered (intake renders
+// receipts after the filing commit).
+func receiptEnvelope(cfg Config) caseflow.ReceiptEnvelopeFunc {
+	agency := agencyFromConfig(cfg)
+	domain := receiptDomain(agency)
+	from := agency.Email
+	if a, err := mail.ParseAddress(agency.Email); err == nil {
+		from = a.Address
+	}
+	return func(c *gongkai.Case) (string, string) { return "receipt-" + c.No + "@" + domain, from }
+}
+
+func receiptDomain(agency replies.Agency) string {
+	if d := mailDomain(agency.Email); d != "" {
+		return d
+	}
+	return "localhost"
+}
+
 // receiptBuilder renders the 登记回执 with the shipped template and builds
 // its mail: Auto-Submitted: auto-replied (RFC 3834), threaded on the
 // request, Message-ID <receipt-GK-…@domain> so that replies find the case.
 func receiptBuilder(cfg Config) caseflow.ReceiptFunc {
 	agency := agencyFromConfig(cfg)
-	domain := mailDomain(agency.Email)
-	if domain == "" {
-		domain = "localhost"
-	}
+	domain := receiptDomain(agency)
 	return func(c *gongkai.Case, req *gongkai.Email, rcpt string) (*caseflow.OutMail, error) {
 		now := time.Now()
 		l, err := replies.Defaults().Render(replies.KindReceipt, replies.LetterData{Agency: agency, Case: *c, Today: gongkai.DateOf(now)})
 		if err != nil {
 			return nil, err
 		}
-		// Plain text only: a receipt needs no layout, and intake files
-		// thousands an hour in the same transaction as their cases.
+		// Plain text only: a receipt needs no layout, and intake renders
+		// thousands an hour.
 		m := replies.Mail{
 			From:      (&mail.Address{Name: agency.Name, Address: agency.Email}).String(),
 			To:        rcpt,

@@ -290,7 +290,7 @@ func (p *Poller) fetchNew(ctx context.Context, c *imapclient.Client, uidValidity
 	// A fetcher goroutine reads (and prepares) the next batch while this one
 	// is committed and flagged: IMAP transfer, parsing and the SQLite
 	// commit overlap.
-	batches := make(chan fetched, 1)
+	batches := make(chan fetched)
 	fctx, fcancel := context.WithCancel(ctx)
 	fdone := make(chan struct{})
 	go func() {
@@ -335,9 +335,29 @@ type fetched struct {
 }
 
 // fetcher fetches uids batch by batch with BODY.PEEK[] (no \Seen until
-// stored) and prepares each batch, until done or ctx ends.
+// stored) and hands each batch to a preparer goroutine, so that fetching the
+// next batch, preparing this one and committing the last overlap; it stops
+// when done or ctx ends.
 func (p *Poller) fetcher(ctx context.Context, c *imapclient.Client, box string, uids []imap.UID, out chan<- fetched) {
 	section := &imap.FetchItemBodySection{Peek: true}
+	raw := make(chan fetched) // unbuffered: at most three batches in memory
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for f := range raw {
+			if f.err == nil {
+				p.prepare(f.in)
+			}
+			select {
+			case out <- f:
+			case <-ctx.Done():
+				for range raw {
+				}
+				return
+			}
+		}
+	}()
+	defer func() { close(raw); <-done }()
 	for len(uids) > 0 && ctx.Err() == nil {
 		chunk := uids[:min(len(uids), p.batch())]
 		uids = uids[len(chunk):]
@@ -348,16 +368,15 @@ func (p *Poller) fetcher(ctx context.Context, c *imapclient.Client, box string, 
 		} else {
 			slices.SortFunc(msgs, func(a, b *imapclient.FetchMessageBuffer) int { return int(a.UID) - int(b.UID) })
 			for _, m := range msgs {
-				raw := m.FindBodySection(section)
-				if raw == nil {
+				body := m.FindBodySection(section)
+				if body == nil {
 					continue // expunged meanwhile
 				}
-				f.in = append(f.in, caseflow.Incoming{Raw: raw, Source: "imap:" + box, Arrived: m.InternalDate})
+				f.in = append(f.in, caseflow.Incoming{Raw: body, Source: "imap:" + box, Arrived: m.InternalDate})
 			}
-			p.prepare(f.in)
 		}
 		select {
-		case out <- f:
+		case raw <- f:
 		case <-ctx.Done():
 			return
 		}

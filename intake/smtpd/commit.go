@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -24,9 +26,13 @@ type committer struct {
 	in    chan pending
 	// stopped is closed when run ends; later submits fail at once.
 	stopped chan struct{}
-	// busy counts sessions inside DATA (reading, parsing or waiting).
-	busy   atomic.Int64
-	linger time.Duration
+	// reading counts sessions inside DATA that have not handed their
+	// message over yet (reading or parsing it); sessions waiting for an
+	// earlier batch to reach the disk do not count.
+	reading atomic.Int64
+	linger  time.Duration
+	// syncing counts committed batches waiting for the disk.
+	syncing sync.WaitGroup
 }
 
 // defaultLinger bounds the wait for sessions still reading their message.
@@ -52,11 +58,14 @@ func newCommitter(s Receiver, max int, wake func(), log *slog.Logger) *committer
 }
 
 // submit stores m with the next batch and returns its id once committed.
+// The caller counted itself in c.reading; submit counts it out.
 func (c *committer) submit(m caseflow.Incoming) (int64, error) {
 	p := pending{msg: m, done: make(chan result, 1)}
 	select {
 	case c.in <- p:
+		c.reading.Add(-1) // after the hand-over, so the batch can count it
 	case <-c.stopped:
+		c.reading.Add(-1)
 		return 0, errStopped
 	}
 	select {
@@ -80,6 +89,7 @@ func (c *committer) run(ctx context.Context) {
 		batch = batch[:0]
 		select {
 		case <-ctx.Done():
+			c.syncing.Wait() // answer the batches already committed first
 			close(c.stopped)
 			c.drain()
 			return
@@ -96,7 +106,7 @@ func (c *committer) run(ctx context.Context) {
 			default:
 			}
 			wait := time.Until(deadline)
-			if int64(len(batch)) >= c.busy.Load() || wait <= 0 {
+			if c.reading.Load() == 0 || wait <= 0 {
 				break gather
 			}
 			t := time.NewTimer(wait)
@@ -111,18 +121,47 @@ func (c *committer) run(ctx context.Context) {
 		for i, p := range batch {
 			msgs[i] = p.msg
 		}
-		// The commit uses its own context: a message a client is waiting for
-		// is either stored or refused, never left half-done by shutdown.
-		ids, err := c.store.ReceiveBatch(context.Background(), msgs, nil)
-		for i, p := range batch {
-			if err != nil {
-				p.done <- result{err: err}
-			} else {
-				p.done <- result{id: ids[i]}
-			}
+		ids, durable, err := c.receive(msgs)
+		if err != nil {
+			answer(batch, nil, err)
+			continue
 		}
-		if err == nil && c.wake != nil {
-			c.wake()
+		// The sessions hear 250 once the batch is on disk; the writer
+		// goes on with the next one meanwhile.
+		waiters := slices.Clone(batch)
+		c.syncing.Add(1)
+		go func() {
+			defer c.syncing.Done()
+			if err := durable(); err != nil {
+				answer(waiters, nil, err)
+				return
+			}
+			answer(waiters, ids, nil)
+			if c.wake != nil {
+				c.wake()
+			}
+		}()
+	}
+}
+
+// receive commits msgs; durable waits until they are on disk.
+func (c *committer) receive(msgs []caseflow.Incoming) (ids []int64, durable func() error, err error) {
+	// The commit uses its own context: a message a client is waiting for
+	// is either stored or refused, never left half-done by shutdown.
+	ctx := context.Background()
+	if d, ok := c.store.(DeferredReceiver); ok {
+		return d.ReceiveBatchDeferred(ctx, msgs, nil)
+	}
+	ids, err = c.store.ReceiveBatch(ctx, msgs, nil)
+	return ids, func() error { return nil }, err
+}
+
+func answer(batch []pending, ids []int64, err error) {
+	for i, p := range batch {
+		if err != nil {
+			p.done <- result{err: err}
+		} else {
+			p.done <- result{id: ids[i]}
 		}
 	}
 }

@@ -24,10 +24,21 @@ import (
 // DefaultAddr is where the listener runs unless configured (issue 4).
 const DefaultAddr = "127.0.0.1:2525"
 
+// maxLine is the longest line accepted, commands and message alike.
+const maxLine = 1 << 20
+
 // Receiver stores raw messages durably; *caseflow.Service (raw only) and
 // *caseflow.Intake (filed in the same write) implement it.
 type Receiver interface {
 	ReceiveBatch(ctx context.Context, in []caseflow.Incoming, cur *caseflow.Cursor) ([]int64, error)
+}
+
+// DeferredReceiver, when the Receiver has it, commits a batch without
+// waiting for the disk and returns the wait (*caseflow.Intake): the
+// committer starts the next batch while the last one is fsynced, and
+// answers its sessions only once durable returns nil.
+type DeferredReceiver interface {
+	ReceiveBatchDeferred(ctx context.Context, in []caseflow.Incoming, cur *caseflow.Cursor) ([]int64, func() error, error)
 }
 
 // Preparer, when the Receiver has it, parses and classifies a message in
@@ -118,13 +129,20 @@ func (s *Server) Run(ctx context.Context) error {
 	srv.WriteTimeout = time.Minute
 	srv.TLSConfig = s.TLS
 	srv.EnableSMTPUTF8 = true
-	// Tolerate over-long lines (RFC 5321 allows 1000): mail is never refused for its shape.
-	srv.MaxLineLength = 1 << 20
+	// Tolerate over-long lines (RFC 5321 allows 1000): mail is never
+	// refused for its shape, but a line is bounded (linelimit.go).
+	ln := s.ln
+	if s.TLS == nil {
+		srv.MaxLineLength = 0
+		ln = limitListener{Listener: s.ln, max: maxLine}
+	} else {
+		srv.MaxLineLength = maxLine
+	}
 	srv.ErrorLog = slog.NewLogLogger(s.log().Handler(), slog.LevelWarn)
 	s.srv = srv
 
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(s.ln) }()
+	go func() { errc <- srv.Serve(ln) }()
 	var err error
 	select {
 	case <-ctx.Done():
@@ -188,18 +206,28 @@ func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	return nil
 }
 
+var errTooLongLine = &smtp.SMTPError{Code: 500, EnhancedCode: smtp.EnhancedCode{5, 4, 0}, Message: "Too long line, closing connection"}
+
 var errTemporary = &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "Message not stored, try again later"}
 
 // Data reads the message (go-smtp's reader stops at MaxMessageBytes with
 // 552) and returns only when it is committed.
 func (ss *session) Data(r io.Reader) error {
-	ss.s.batch.busy.Add(1)
-	defer ss.s.batch.busy.Add(-1)
+	ss.s.batch.reading.Add(1)
+	submitted := false
+	defer func() {
+		if !submitted {
+			ss.s.batch.reading.Add(-1)
+		}
+	}()
 	raw, err := io.ReadAll(r)
 	if err != nil {
 		var se *smtp.SMTPError
 		if errors.As(err, &se) {
 			return se
+		}
+		if errors.Is(err, smtp.ErrTooLongLine) {
+			return errTooLongLine // the connection closes after it
 		}
 		return fmt.Errorf("smtpd: reading message: %w", err)
 	}
@@ -207,6 +235,7 @@ func (ss *session) Data(r io.Reader) error {
 	if p, ok := ss.s.Store.(Preparer); ok {
 		p.Prepare(&m)
 	}
+	submitted = true // submit counts the session out of reading
 	if _, err := ss.s.batch.submit(m); err != nil {
 		ss.s.log().Error("storing received mail", "remote", ss.remote, "from", ss.from, "err", err)
 		return errTemporary
