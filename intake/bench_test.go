@@ -27,11 +27,16 @@ func BenchmarkParse(b *testing.B) {
 		msgs = append(msgs, raw)
 		total += len(raw)
 	}
+	benchParse(b, msgs, total, Options{})
+}
+
+// benchParse parses msgs round-robin with opt; one op is one message.
+func benchParse(b *testing.B, msgs [][]byte, total int, opt Options) {
 	b.SetBytes(int64(total / len(msgs)))
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if _, err := Parse(msgs[i%len(msgs)]); err != nil {
+		if _, err := ParseWith(msgs[i%len(msgs)], opt); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -74,15 +79,7 @@ func BenchmarkParseParallel(b *testing.B) {
 // is measured on.
 func BenchmarkParseLoad(b *testing.B) {
 	msgs, total := mailgen.Corpus(2000)
-	b.SetBytes(int64(total / len(msgs)))
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		if _, err := Parse(msgs[i%len(msgs)]); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
+	benchParse(b, msgs, total, Options{})
 }
 
 // BenchmarkParseLoadNoData is BenchmarkParseLoad with Options.NoData, as
@@ -90,15 +87,7 @@ func BenchmarkParseLoad(b *testing.B) {
 // attachments are would parse.
 func BenchmarkParseLoadNoData(b *testing.B) {
 	msgs, total := mailgen.Corpus(2000)
-	b.SetBytes(int64(total / len(msgs)))
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		if _, err := ParseWith(msgs[i%len(msgs)], Options{NoData: true}); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
+	benchParse(b, msgs, total, Options{NoData: true})
 }
 
 // BenchmarkDecodeBase64 decodes the 200 KB attachment of the load corpus.

@@ -118,22 +118,28 @@ func (tx *Tx) SetRendered(id int64, raw []byte) (rendered bool, err error) {
 // first (after a restart: intake renders them again).
 func (tx *Tx) ToRender(limit int) ([]*OutboxEntry, error) {
 	rows, err := tx.query(`SELECT `+outboxCols+` FROM outbox WHERE status = 'render' ORDER BY id LIMIT ?`, limit)
+	out, err := outboxRows(rows, err)
 	if err != nil {
 		return nil, fmt.Errorf("store: outbox items to render: %w", err)
+	}
+	return out, nil
+}
+
+// outboxRows reads the outbox items of a query and closes rows.
+func outboxRows(rows *sql.Rows, err error) ([]*OutboxEntry, error) {
+	if err != nil {
+		return nil, err
 	}
 	defer rows.Close()
 	var out []*OutboxEntry
 	for rows.Next() {
 		e, err := scanOutbox(rows)
 		if err != nil {
-			return nil, fmt.Errorf("store: scan outbox item: %w", err)
+			return nil, fmt.Errorf("scan outbox item: %w", err)
 		}
 		out = append(out, e)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: outbox items to render: %w", err)
-	}
-	return out, nil
+	return out, rows.Err()
 }
 
 // CountToRender counts the items still waiting for their message.
@@ -152,23 +158,10 @@ func (tx *Tx) DueMail(now time.Time, limit int) ([]*OutboxEntry, error) {
 	// julianday() compares the instants; the stored strings vary in width.
 	rows, err := tx.query(`SELECT `+outboxCols+` FROM outbox WHERE status = 'queued' AND julianday(next_attempt_at) <= julianday(?)
 		ORDER BY id LIMIT ?`, ts(now), limit)
+	out, err := outboxRows(rows, err)
 	if err != nil {
 		return nil, fmt.Errorf("store: due outbox items: %w", err)
 	}
-	var out []*OutboxEntry
-	for rows.Next() {
-		e, err := scanOutbox(rows)
-		if err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("store: scan outbox item: %w", err)
-		}
-		out = append(out, e)
-	}
-	if err := rows.Err(); err != nil {
-		rows.Close()
-		return nil, fmt.Errorf("store: due outbox items: %w", err)
-	}
-	rows.Close()
 	for _, e := range out {
 		if _, err := tx.exec(`UPDATE outbox SET status = 'sending' WHERE id = ?`, e.ID); err != nil {
 			return nil, fmt.Errorf("store: mark outbox item %d sending: %w", e.ID, err)
@@ -265,19 +258,11 @@ func (tx *Tx) outboxOfCase(caseID int64, withRaw bool) ([]*OutboxEntry, error) {
 		cols = strings.Replace(outboxCols, "raw,", "x'',", 1)
 	}
 	rows, err := tx.query(`SELECT `+cols+` FROM outbox WHERE case_id = ? ORDER BY id`, caseID)
+	out, err := outboxRows(rows, err)
 	if err != nil {
 		return nil, fmt.Errorf("store: outbox of case %d: %w", caseID, err)
 	}
-	defer rows.Close()
-	var out []*OutboxEntry
-	for rows.Next() {
-		e, err := scanOutbox(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: scan outbox item: %w", err)
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // OutboxByMessageID returns the outbox item with that Message-ID.
