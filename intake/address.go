@@ -16,6 +16,18 @@ type address struct {
 // when no address is found outside encoded words (From:
 // =?unknown-8bit?q?=22x=22_=3Cx=40y=3E?=) decodes the whole value first.
 func parseAddressList(v, hint string, d *defects) []address {
+	out := parseAddressListRaw(v, hint, d)
+	// An address is kept as written, but 8-bit bytes that are no UTF-8
+	// (From:=?\x9a, found by FuzzParse) would reach SQLite and the pages as
+	// invalid text: they become U+FFFD.
+	for i := range out {
+		out[i].addr = strings.ToValidUTF8(out[i].addr, "\uFFFD")
+		out[i].name = strings.ToValidUTF8(out[i].name, "\uFFFD")
+	}
+	return out
+}
+
+func parseAddressListRaw(v, hint string, d *defects) []address {
 	out := parseAddressItems(v, hint, d)
 	for _, a := range out {
 		if strings.Contains(a.addr, "@") && !strings.Contains(a.addr, "=?") {
