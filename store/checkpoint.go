@@ -54,7 +54,7 @@ func (c *checkpointer) run() {
 			return
 		case <-time.After(c.pause):
 		}
-		if _, err := c.checkpoint("PASSIVE"); err != nil {
+		if err := c.checkpoint(); err != nil {
 			slog.Warn("store: WAL checkpoint failed; it is tried again after the next commit", "err", err)
 		}
 	}
@@ -64,13 +64,13 @@ func (c *checkpointer) run() {
 // write connection checkpoints itself.
 const walAutocheckpoint = 4096
 
-// checkpoint runs one checkpoint and returns the WAL's length in frames.
-func (c *checkpointer) checkpoint(mode string) (int, error) {
+// checkpoint copies what it can without waiting for anyone.
+func (c *checkpointer) checkpoint() error {
 	var busy, frames, copied int
-	if err := c.conn.QueryRow(`PRAGMA wal_checkpoint(`+mode+`)`).Scan(&busy, &frames, &copied); err != nil {
-		return 0, fmt.Errorf("store: wal_checkpoint(%s): %w", mode, err)
+	if err := c.conn.QueryRow(`PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &frames, &copied); err != nil {
+		return fmt.Errorf("store: wal_checkpoint(PASSIVE): %w", err)
 	}
-	return frames, nil
+	return nil
 }
 
 // close stops the checkpointer; the last connection to close checkpoints

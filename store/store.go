@@ -15,7 +15,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	_ "github.com/mattn/go-sqlite3" // SQLite driver
@@ -33,11 +32,8 @@ type DB struct {
 	Path  string
 	write *sql.DB
 	read  *sql.DB
-	// Prepared statements of each pool, by query text: parsing a statement
-	// costs more than running most of ours (a 42-column INSERT especially).
-	writeStmts, readStmts stmtCache
-	ckpt                  *checkpointer
-	dur                   *durability
+	ckpt  *checkpointer
+	dur   *durability
 	// Now is the clock every transaction carries; tests replace it.
 	Now func() time.Time
 }
@@ -58,6 +54,9 @@ func dsnSync(path string, readOnly bool, sync string) string {
 	q.Set("_foreign_keys", "on")
 	q.Set("_synchronous", sync)
 	q.Set("_txlock", "immediate")
+	// Each connection keeps its prepared statements: parsing a statement
+	// costs more than running most of ours (a 42-column INSERT especially).
+	q.Set("_stmt_cache_size", "256")
 	if readOnly {
 		q.Set("mode", "ro")
 		q.Set("_txlock", "deferred")
@@ -80,11 +79,9 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	// commits (checkpointer), beside the writer, which checkpoints the little
 	// left only every ~16 MiB (and so restarts the WAL). The one write
 	// connection keeps this setting for its life.
-	for _, p := range []string{fmt.Sprintf(`PRAGMA wal_autocheckpoint = %d`, walAutocheckpoint)} {
-		if _, err := w.ExecContext(ctx, p); err != nil {
-			w.Close()
-			return nil, fmt.Errorf("store: %s: %w", p, err)
-		}
+	if _, err := w.ExecContext(ctx, fmt.Sprintf(`PRAGMA wal_autocheckpoint = %d`, walAutocheckpoint)); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("store: set wal_autocheckpoint: %w", err)
 	}
 	if err := db.migrate(ctx); err != nil {
 		w.Close()
@@ -103,6 +100,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	db.ckpt = newCheckpointer(ck)
 	r, err := sql.Open("sqlite3", dsn(path, true))
 	if err != nil {
+		db.ckpt.close()
 		w.Close()
 		return nil, fmt.Errorf("store: open %s read-only: %w", path, err)
 	}
@@ -113,8 +111,6 @@ func Open(ctx context.Context, path string) (*DB, error) {
 
 // Close closes both pools.
 func (db *DB) Close() error {
-	db.writeStmts.close()
-	db.readStmts.close()
 	if db.ckpt != nil {
 		db.ckpt.close()
 	}
@@ -211,12 +207,6 @@ type Tx struct {
 	ctx context.Context
 	Now time.Time
 	db  *DB
-
-	cache  *stmtCache
-	stmts  map[string]*sql.Stmt // this transaction's handles on cached statements
-	missed []string             // texts to prepare after the transaction
-
-	onCommit func() // run right after a successful COMMIT
 }
 
 // Update runs fn in a write transaction (BEGIN IMMEDIATE) and commits if fn
@@ -232,32 +222,23 @@ func (db *DB) Update(ctx context.Context, fn func(tx *Tx) error) error {
 // update runs a write transaction and returns its commit number, not yet
 // waited for (durable.go).
 func (db *DB) update(ctx context.Context, fn func(tx *Tx) error) (seq uint64, err error) {
-	err = db.run(ctx, db.write, &db.writeStmts, func(tx *Tx) error {
-		if err := fn(tx); err != nil {
-			return err
-		}
-		tx.onCommit = func() { seq = db.dur.commit() }
-		return nil
-	})
-	return seq, err
+	return db.run(ctx, db.write, fn)
 }
 
 // View runs fn in a read-only transaction on the read pool.
 func (db *DB) View(ctx context.Context, fn func(tx *Tx) error) error {
-	return db.run(ctx, db.read, &db.readStmts, fn)
+	_, err := db.run(ctx, db.read, fn)
+	return err
 }
 
-func (db *DB) run(ctx context.Context, pool *sql.DB, cache *stmtCache, fn func(tx *Tx) error) (err error) {
+// run runs fn in a transaction of pool; a commit on the write pool gets
+// its number for durability.wait.
+func (db *DB) run(ctx context.Context, pool *sql.DB, fn func(tx *Tx) error) (seq uint64, err error) {
 	stx, err := pool.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("store: begin: %w", err)
+		return 0, fmt.Errorf("store: begin: %w", err)
 	}
-	tx := &Tx{tx: stx, ctx: ctx, Now: db.Now().UTC(), db: db, cache: cache}
-	defer func() {
-		if len(tx.missed) > 0 {
-			cache.prepare(pool, tx.missed)
-		}
-	}()
+	tx := &Tx{tx: stx, ctx: ctx, Now: db.Now().UTC(), db: db}
 	defer func() {
 		if p := recover(); p != nil {
 			stx.Rollback()
@@ -266,139 +247,30 @@ func (db *DB) run(ctx context.Context, pool *sql.DB, cache *stmtCache, fn func(t
 	}()
 	if err := fn(tx); err != nil {
 		stx.Rollback()
-		return err
+		return 0, err
 	}
 	if err := stx.Commit(); err != nil {
-		return fmt.Errorf("store: commit: %w", err)
+		return 0, fmt.Errorf("store: commit: %w", err)
 	}
-	if tx.onCommit != nil {
-		tx.onCommit()
+	if pool != db.write {
+		return 0, nil
 	}
-	if pool == db.write && db.ckpt != nil {
+	if db.ckpt != nil {
 		db.ckpt.kick()
 	}
-	return nil
+	return db.dur.commit(), nil
 }
 
 func (tx *Tx) exec(q string, args ...any) (sql.Result, error) {
-	if st := tx.stmt(q); st != nil {
-		return st.ExecContext(tx.ctx, args...)
-	}
 	return tx.tx.ExecContext(tx.ctx, q, args...)
 }
 
 func (tx *Tx) query(q string, args ...any) (*sql.Rows, error) {
-	if st := tx.stmt(q); st != nil {
-		return st.QueryContext(tx.ctx, args...)
-	}
 	return tx.tx.QueryContext(tx.ctx, q, args...)
 }
 
 func (tx *Tx) queryRow(q string, args ...any) *sql.Row {
-	if st := tx.stmt(q); st != nil {
-		return st.QueryRowContext(tx.ctx, args...)
-	}
 	return tx.tx.QueryRowContext(tx.ctx, q, args...)
-}
-
-// stmt returns the transaction's handle on the pool's prepared statement
-// for q, or nil when q is not prepared yet: then the caller runs it
-// unprepared and the text is prepared once the transaction has ended (a
-// pool's connection cannot prepare for the pool while this transaction
-// holds it).
-func (tx *Tx) stmt(q string) *sql.Stmt {
-	if st, ok := tx.stmts[q]; ok {
-		return st
-	}
-	ps := tx.cache.lookup(q)
-	if ps == nil {
-		tx.missed = append(tx.missed, q)
-		return nil
-	}
-	st := tx.tx.StmtContext(tx.ctx, ps)
-	if tx.stmts == nil {
-		tx.stmts = make(map[string]*sql.Stmt)
-	}
-	tx.stmts[q] = st
-	return st
-}
-
-// stmtCache keeps one prepared statement per query text of a pool
-// (database/sql prepares it again on each connection that needs it).
-// Texts with several statements are never cached (a prepared statement
-// runs only the first), and the cache stops growing at maxCachedStmts so
-// that generated texts (IN lists) cannot fill memory.
-type stmtCache struct {
-	mu     sync.Mutex
-	m      map[string]*sql.Stmt
-	skip   map[string]bool // texts that are not cached
-	closed bool
-}
-
-const maxCachedStmts = 300
-
-func (c *stmtCache) lookup(q string) *sql.Stmt {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.m[q]
-}
-
-// prepare caches the texts a finished transaction ran unprepared. The
-// lock is not held while preparing: that waits for a pool connection, which
-// a transaction looking up its statements may hold.
-func (c *stmtCache) prepare(pool *sql.DB, qs []string) {
-	for _, q := range qs {
-		c.mu.Lock()
-		_, have := c.m[q]
-		full := len(c.m) >= maxCachedStmts
-		skip := have || full || c.skip[q]
-		c.mu.Unlock()
-		if full {
-			return
-		}
-		if skip {
-			continue
-		}
-		if strings.Contains(strings.TrimRight(q, "; \t\r\n"), ";") {
-			c.noCache(q)
-			continue
-		}
-		st, err := pool.Prepare(q)
-		if err != nil {
-			c.noCache(q) // the statement's own error shows where it runs
-			continue
-		}
-		c.mu.Lock()
-		if _, dup := c.m[q]; dup || c.closed {
-			st.Close()
-		} else {
-			if c.m == nil {
-				c.m = make(map[string]*sql.Stmt)
-			}
-			c.m[q] = st
-		}
-		c.mu.Unlock()
-	}
-}
-
-func (c *stmtCache) noCache(q string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.skip == nil {
-		c.skip = make(map[string]bool)
-	}
-	if len(c.skip) < maxCachedStmts {
-		c.skip[q] = true
-	}
-}
-
-func (c *stmtCache) close() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for _, st := range c.m {
-		st.Close()
-	}
-	c.m, c.closed = nil, true
 }
 
 // ts formats a timestamp for storage (RFC 3339, UTC, nanoseconds).
