@@ -200,14 +200,17 @@ func (in *Intake) ReceiveBatch(ctx context.Context, msgs []Incoming, cur *Cursor
 // nil before anyone is told the messages are stored. The writer is free for
 // the next batch meanwhile (store.UpdateDeferred).
 func (in *Intake) ReceiveBatchDeferred(ctx context.Context, msgs []Incoming, cur *Cursor) (ids []int64, durable func() error, err error) {
-	in.initReceipts()
 	ids = make([]int64, len(msgs))
-	var undo func()
-	durable, err = in.Cases.DB.UpdateDeferred(ctx, func(tx *store.Tx) error {
-		var err error
-		if undo, err = in.storeRendered(tx); err != nil {
-			return err
+	ps := make([]*parsed, 0, len(msgs))
+	for i := range msgs {
+		if p := msgs[i].prep; p != nil {
+			ps = append(ps, p)
 		}
+	}
+	err = in.filingTx(ps, func(fn func(*store.Tx) error) (err error) {
+		durable, err = in.Cases.DB.UpdateDeferred(ctx, fn)
+		return err
+	}, func(tx *store.Tx) error {
 		for i := range msgs {
 			m := &msgs[i]
 			var msgID, hash string
@@ -226,12 +229,11 @@ func (in *Intake) ReceiveBatchDeferred(ctx context.Context, msgs []Incoming, cur
 			}
 			if p := m.prep; p != nil {
 				p.ID, p.MessageID, p.sha = 0, msgID, hash
-				err := tx.Savepoint("msg", func() error { return in.file(tx, p) })
+				err := in.fileOne(tx, p)
 				if err == nil {
 					ids[i] = p.ID
 					continue
 				}
-				p.receipt = nil // rolled back with the rest of the message
 				in.log().Error("filing received mail; stored for the processor", "err", err)
 			}
 			arrived := m.Arrived
@@ -250,22 +252,9 @@ func (in *Intake) ReceiveBatchDeferred(ctx context.Context, msgs []Incoming, cur
 		}
 		return nil
 	})
-	ps := make([]*parsed, 0, len(msgs))
-	for i := range msgs {
-		if p := msgs[i].prep; p != nil {
-			ps = append(ps, p)
-		}
-	}
 	if err != nil {
-		if undo != nil {
-			undo()
-		}
-		for _, p := range ps {
-			p.receipt = nil
-		}
 		return nil, nil, fmt.Errorf("caseflow: storing %d received messages: %w", len(msgs), err)
 	}
-	in.renderAfterCommit(ps)
 	return ids, durable, nil
 }
 
@@ -289,17 +278,18 @@ type OutMail struct {
 }
 
 // ReceiptFunc builds the 登记回执 of a new case registered from req, for the
-// address rcpt. It runs inside the filing transaction; an error files the
-// case without a receipt (and says so in its history).
+// address rcpt. It runs after the filing commit; an error marks the
+// receipt failed and says so in the case history.
 type ReceiptFunc func(c *gongkai.Case, req *gongkai.Email, rcpt string) (*OutMail, error)
 
 // Intake processes stored e-mail into cases.
 type Intake struct {
 	Cases      *Service
 	Classifier Classifier
-	Receipt    ReceiptFunc // nil = no receipts
-	// ReceiptEnvelope, when set, moves rendering out of the filing
-	// transaction (receipts.go); nil renders inside it.
+	// Receipt renders the 登记回执 after the filing commit, ReceiptEnvelope
+	// gives its Message-ID and sender inside it (receipts.go); either nil =
+	// no receipts.
+	Receipt         ReceiptFunc
 	ReceiptEnvelope ReceiptEnvelopeFunc
 	Log             *slog.Logger
 	// Workers parse and classify in parallel; 0 = GOMAXPROCS.
@@ -433,13 +423,7 @@ func (in *Intake) processIDs(ctx context.Context, ids []int64) error {
 		}
 	}
 	in.parseAll(ps)
-	in.initReceipts()
-	var undo func()
-	err = in.Cases.DB.Update(ctx, func(tx *store.Tx) error {
-		var err error
-		if undo, err = in.storeRendered(tx); err != nil {
-			return err
-		}
+	err = in.filingTx(ps, func(fn func(*store.Tx) error) error { return in.Cases.DB.Update(ctx, fn) }, func(tx *store.Tx) error {
 		for _, p := range ps {
 			done, err := tx.MessageProcessed(p.ID)
 			if err != nil {
@@ -448,8 +432,7 @@ func (in *Intake) processIDs(ctx context.Context, ids []int64) error {
 			if done {
 				continue
 			}
-			if err := tx.Savepoint("msg", func() error { return in.file(tx, p) }); err != nil {
-				p.receipt = nil
+			if err := in.fileOne(tx, p); err != nil {
 				// Keep the message for staff rather than lose the batch.
 				in.log().Error("filing received mail", "msg_id", p.ID, "err", err)
 				m := &gongkai.Message{ID: p.ID, MessageID: p.MessageID, Kind: gongkai.KindUnparsed, Malformed: true,
@@ -465,13 +448,46 @@ func (in *Intake) processIDs(ctx context.Context, ids []int64) error {
 		return nil
 	})
 	if err != nil {
+		return fmt.Errorf("caseflow: filing %d received messages: %w", len(ps), err)
+	}
+	return nil
+}
+
+// filingTx runs fn in the write transaction that update opens, after
+// storing the receipts rendered so far (they go back to the queue when the
+// transaction fails); once it commits, the receipts that filing ps queued
+// are rendered.
+func (in *Intake) filingTx(ps []*parsed, update func(func(*store.Tx) error) error, fn func(*store.Tx) error) error {
+	in.initReceipts()
+	var undo func()
+	err := update(func(tx *store.Tx) error {
+		var err error
+		if undo, err = in.storeRendered(tx); err != nil {
+			return err
+		}
+		return fn(tx)
+	})
+	if err != nil {
 		if undo != nil {
 			undo()
 		}
-		return fmt.Errorf("caseflow: filing %d received messages: %w", len(ps), err)
+		for _, p := range ps {
+			p.receipt = nil // rolled back: its outbox row does not exist
+		}
+		return err
 	}
 	in.renderAfterCommit(ps)
 	return nil
+}
+
+// fileOne files p under a savepoint: a failure rolls back this message
+// alone, its queued receipt with it.
+func (in *Intake) fileOne(tx *store.Tx, p *parsed) error {
+	err := tx.Savepoint("msg", func() error { return in.file(tx, p) })
+	if err != nil {
+		p.receipt = nil
+	}
+	return err
 }
 
 // parseAll parses and classifies in parallel; a panic marks the message
@@ -766,7 +782,7 @@ func (in *Intake) newCase(tx *store.Tx, p *parsed, em *gongkai.Email, v gongkai.
 
 // receipt queues the 登记回执 (never for auto-submitted mail: RFC 3834).
 func (in *Intake) receipt(tx *store.Tx, p *parsed, c *gongkai.Case, em *gongkai.Email, v gongkai.Verdict) error {
-	if in.Receipt == nil {
+	if in.Receipt == nil || in.ReceiptEnvelope == nil {
 		return nil
 	}
 	rcpt := v.Email
@@ -780,23 +796,7 @@ func (in *Intake) receipt(tx *store.Tx, p *parsed, c *gongkai.Case, em *gongkai.
 		return tx.AddEvent(&gongkai.Event{CaseID: c.ID, Actor: SystemActor, Kind: "receipt_skipped",
 			Detail: "来信未提供可用的电子邮箱，未发送登记回执，请以其他方式告知受理编号和查询码"})
 	}
-	if in.ReceiptEnvelope != nil {
-		return in.queueReceipt(tx, p, c, em, rcpt)
-	}
-	out, err := in.Receipt(c, em, rcpt)
-	if err == nil && out == nil {
-		return nil
-	}
-	if err != nil {
-		in.log().Error("building receipt", "case_no", c.No, "err", err)
-		return tx.AddEvent(&gongkai.Event{CaseID: c.ID, Actor: SystemActor, Kind: "receipt_skipped",
-			Detail: "登记回执生成失败，请人工告知受理编号和查询码：" + gongkai.ErrorMessage(err)})
-	}
-	if _, err := tx.QueueMail(c.ID, 0, out.MessageID, out.From, out.To, out.Raw); err != nil {
-		return err
-	}
-	return tx.AddEvent(&gongkai.Event{CaseID: c.ID, Actor: SystemActor, Kind: "receipt_queued",
-		Detail: fmt.Sprintf("登记回执已放入发件队列，发往 %s", strings.Join(out.To, "、"))})
+	return in.queueReceipt(tx, p, c, em, rcpt)
 }
 
 func reasonsText(rs []gongkai.Reason) string {

@@ -23,7 +23,6 @@ func TestReceiptAfterCommit(t *testing.T) {
 		"b@x.example": {IsRequest: true, Nature: gongkai.KindRequest, ApplicantType: gongkai.NaturalPerson, Name: "李四", Email: "b@x.example", Description: "维修资金"},
 	}
 	in := newIntake(t, db, cls)
-	in.ReceiptEnvelope = func(c *gongkai.Case) (string, string) { return "receipt-" + c.No + "@test", "ysqgk@test" }
 
 	receive := func(from string) *gongkai.Case {
 		t.Helper()
@@ -125,7 +124,6 @@ func TestReceiptRenderFails(t *testing.T) {
 	db := openDB(t)
 	cls := labelClassifier{"a@x.example": {IsRequest: true, Nature: gongkai.KindRequest, ApplicantType: gongkai.NaturalPerson, Name: "张三", Email: "a@x.example", Description: "预售许可证"}}
 	in := newIntake(t, db, cls)
-	in.ReceiptEnvelope = func(c *gongkai.Case) (string, string) { return "receipt-" + c.No + "@test", "ysqgk@test" }
 	in.Receipt = func(*gongkai.Case, *gongkai.Email, string) (*OutMail, error) { panic("template broken") }
 	m := []Incoming{{Raw: []byte("Message-ID: <a@x.example>\r\nFrom: a@x.example\r\nSubject: 申请\r\n\r\n申请公开\r\n"), Source: "smtp"}}
 	in.Prepare(&m[0])
