@@ -269,18 +269,12 @@ type Classifier interface {
 	Classify(e *gongkai.Email) gongkai.Verdict
 }
 
-// OutMail is an outgoing message for the outbox.
-type OutMail struct {
-	MessageID string // without angle brackets
-	From      string // envelope sender
-	To        []string
-	Raw       []byte
-}
-
 // ReceiptFunc builds the 登记回执 of a new case registered from req, for the
 // address rcpt. It runs after the filing commit; an error marks the
 // receipt failed and says so in the case history.
-type ReceiptFunc func(c *gongkai.Case, req *gongkai.Email, rcpt string) (*OutMail, error)
+// It returns the whole message; its Message-ID and sender must be those
+// ReceiptEnvelope gave the case.
+type ReceiptFunc func(c *gongkai.Case, req *gongkai.Email, rcpt string) ([]byte, error)
 
 // Intake processes stored e-mail into cases.
 type Intake struct {

@@ -118,9 +118,9 @@ func seedCase(t testing.TB, s *Service, no string, arrived time.Time, correction
 
 func newIntake(t testing.TB, db *store.DB, cls Classifier) *Intake {
 	s := &Service{DB: db, Cal: workday.New()}
-	return &Intake{Cases: s, Classifier: cls, Receipt: func(c *gongkai.Case, req *gongkai.Email, rcpt string) (*OutMail, error) {
+	return &Intake{Cases: s, Classifier: cls, Receipt: func(c *gongkai.Case, req *gongkai.Email, rcpt string) ([]byte, error) {
 		raw := "Auto-Submitted: auto-replied\r\nIn-Reply-To: <" + req.MessageID + ">\r\nSubject: 登记回执 " + c.No + " " + c.QueryCode + "\r\n\r\nok\r\n"
-		return &OutMail{MessageID: "receipt-" + c.No + "@test", From: "ysqgk@test", To: []string{rcpt}, Raw: []byte(raw)}, nil
+		return []byte(raw), nil
 	}, ReceiptEnvelope: func(c *gongkai.Case) (string, string) { return "receipt-" + c.No + "@test", "ysqgk@test" }}
 }
 

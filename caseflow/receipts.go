@@ -95,14 +95,14 @@ func (in *Intake) render(j *receiptJob) (r renderedReceipt) {
 			r.err = fmt.Errorf("caseflow: rendering the receipt of %s: %v", j.c.No, p)
 		}
 	}()
-	out, err := in.Receipt(&j.c, j.req, j.rcpt)
+	raw, err := in.Receipt(&j.c, j.req, j.rcpt)
 	switch {
 	case err != nil:
 		r.err = err
-	case out == nil:
+	case len(raw) == 0:
 		r.err = fmt.Errorf("caseflow: no receipt built for %s", j.c.No)
 	default:
-		r.raw = out.Raw
+		r.raw = raw
 	}
 	return r
 }

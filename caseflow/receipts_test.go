@@ -124,7 +124,7 @@ func TestReceiptRenderFails(t *testing.T) {
 	db := openDB(t)
 	cls := labelClassifier{"a@x.example": {IsRequest: true, Nature: gongkai.KindRequest, ApplicantType: gongkai.NaturalPerson, Name: "张三", Email: "a@x.example", Description: "预售许可证"}}
 	in := newIntake(t, db, cls)
-	in.Receipt = func(*gongkai.Case, *gongkai.Email, string) (*OutMail, error) { panic("template broken") }
+	in.Receipt = func(*gongkai.Case, *gongkai.Email, string) ([]byte, error) { panic("template broken") }
 	m := []Incoming{{Raw: []byte("Message-ID: <a@x.example>\r\nFrom: a@x.example\r\nSubject: 申请\r\n\r\n申请公开\r\n"), Source: "smtp"}}
 	in.Prepare(&m[0])
 	ids, err := in.ReceiveBatch(ctx, m, nil)

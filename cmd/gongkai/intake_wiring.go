@@ -93,7 +93,10 @@ func agencyFromConfig(cfg Config) replies.Agency {
 // receipts after the filing commit).
 func receiptEnvelope(cfg Config) caseflow.ReceiptEnvelopeFunc {
 	agency := agencyFromConfig(cfg)
-	domain := receiptDomain(agency)
+	domain := mailDomain(agency.Email)
+	if domain == "" {
+		domain = "localhost"
+	}
 	from := agency.Email
 	if a, err := mail.ParseAddress(agency.Email); err == nil {
 		from = a.Address
@@ -101,25 +104,20 @@ func receiptEnvelope(cfg Config) caseflow.ReceiptEnvelopeFunc {
 	return func(c *gongkai.Case) (string, string) { return "receipt-" + c.No + "@" + domain, from }
 }
 
-func receiptDomain(agency replies.Agency) string {
-	if d := mailDomain(agency.Email); d != "" {
-		return d
-	}
-	return "localhost"
-}
-
 // receiptBuilder renders the 登记回执 with the shipped template and builds
 // its mail: Auto-Submitted: auto-replied (RFC 3834), threaded on the
-// request, Message-ID <receipt-GK-…@domain> so that replies find the case.
+// request, the Message-ID receiptEnvelope gives, so that replies find the
+// case.
 func receiptBuilder(cfg Config) caseflow.ReceiptFunc {
 	agency := agencyFromConfig(cfg)
-	domain := receiptDomain(agency)
-	return func(c *gongkai.Case, req *gongkai.Email, rcpt string) (*caseflow.OutMail, error) {
+	envelope := receiptEnvelope(cfg)
+	return func(c *gongkai.Case, req *gongkai.Email, rcpt string) ([]byte, error) {
 		now := time.Now()
 		l, err := replies.Defaults().Render(replies.KindReceipt, replies.LetterData{Agency: agency, Case: *c, Today: gongkai.DateOf(now)})
 		if err != nil {
 			return nil, err
 		}
+		msgID, _ := envelope(c)
 		// Plain text only: a receipt needs no layout, and intake renders
 		// thousands an hour.
 		m := replies.Mail{
@@ -127,7 +125,7 @@ func receiptBuilder(cfg Config) caseflow.ReceiptFunc {
 			To:        rcpt,
 			Subject:   fmt.Sprintf("%s（受理编号：%s，查询码：%s）", l.Title, c.No, c.QueryCode),
 			Text:      l.Text(agency, gongkai.DateOf(now)),
-			MessageID: "receipt-" + c.No + "@" + domain,
+			MessageID: msgID,
 			Date:      now,
 		}
 		m.AutoSubmitted = "auto-replied"
@@ -135,15 +133,7 @@ func receiptBuilder(cfg Config) caseflow.ReceiptFunc {
 			m.InReplyTo = req.MessageID
 			m.References = append(append([]string{}, req.References...), req.MessageID)
 		}
-		raw, err := replies.BuildMail(m)
-		if err != nil {
-			return nil, err
-		}
-		from, to, err := replies.Envelope(m)
-		if err != nil {
-			return nil, err
-		}
-		return &caseflow.OutMail{MessageID: m.MessageID, From: from, To: to, Raw: raw}, nil
+		return replies.BuildMail(m)
 	}
 }
 
