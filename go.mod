@@ -52,3 +52,5 @@ require (
 	golang.org/x/sys v0.50.0 // indirect
 	google.golang.org/protobuf v1.36.10 // indirect
 )
+
+replace github.com/emersion/go-smtp => ./third_party/go-smtp

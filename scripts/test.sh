@@ -214,6 +214,19 @@ if [ ${#plain[@]} -gt 0 ]; then
 	fi
 fi
 
+# The patched dependencies (third_party/PATCHES.md) are modules of their
+# own, outside ./...: their tests, the patch's included, run here.
+if [ -z "$GO_TEST_FLAGS" ]; then
+	for m in third_party/*/go.mod; do
+		d=$(dirname "$m")
+		log "go test ($d)"
+		if ! (cd "$d" && go vet . && go test -race -count=1 ./...); then
+			tests=FAIL
+			status=1
+		fi
+	done
+fi
+
 elapsed=$(($(date +%s) - started))
 if [ $status -eq 0 ]; then
 	printf '==> make test: PASS (vet %s, tests %s; %d packages, %ds)\n' "$vet" "$tests" "${#all[@]}" "$elapsed" >&2

@@ -15,7 +15,7 @@ import (
 // redelivered or re-polled message finds the first copy).
 func (tx *Tx) MessageIDFor(messageID, sha string) (int64, error) {
 	var id int64
-	err := tx.queryRow(`SELECT id FROM messages WHERE sha256 = ? AND message_id = ? ORDER BY id LIMIT 1`, sha, messageID).Scan(&id)
+	err := tx.queryRow(`SELECT id FROM messages WHERE `+dedupeWhere(messageID)+` ORDER BY id LIMIT 1`, messageID, sha).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil
 	}
@@ -23,6 +23,17 @@ func (tx *Tx) MessageIDFor(messageID, sha string) (int64, error) {
 		return 0, fmt.Errorf("store: find message: %w", err)
 	}
 	return id, nil
+}
+
+// dedupeWhere selects messages with Message-ID ? and SHA-256 ?. The
+// message_id predicates are spelled out so that the planner can use the
+// partial index that fits (messages_msgid, or messages_sha_noid for mail
+// without a Message-ID; migration 0003).
+func dedupeWhere(messageID string) string {
+	if messageID != "" {
+		return `message_id = ? AND message_id <> '' AND sha256 = ?`
+	}
+	return `message_id = ? AND message_id = '' AND sha256 = ?`
 }
 
 // PendingMessages lists up to limit stored but unprocessed messages with an

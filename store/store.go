@@ -17,13 +17,30 @@ import (
 	"strings"
 	"time"
 
-	_ "github.com/mattn/go-sqlite3" // SQLite driver
+	"github.com/mattn/go-sqlite3"
 
 	"gongkai"
 )
 
 //go:embed migrations/*.sql
 var migrationFS embed.FS
+
+// driverName is mattn/go-sqlite3 with the connection settings the DSN
+// cannot carry, run on every new connection.
+const driverName = "sqlite3_gongkai"
+
+func init() {
+	sql.Register(driverName, &sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
+		// Savepoints (one per message filed in a batch) keep the pages they
+		// change in a statement journal; on disk, that journal wrote about
+		// twice the message's own size to a temporary file per message
+		// taken in. In memory it is a copy of a few pages.
+		if _, err := c.Exec(`PRAGMA temp_store = MEMORY`, nil); err != nil {
+			return fmt.Errorf("store: set temp_store: %w", err)
+		}
+		return nil
+	}})
+}
 
 // DB is an open gongkai database. Writes go through one connection (SQLite has
 // one writer; IMMEDIATE transactions avoid upgrade deadlocks), reads through a
@@ -67,7 +84,7 @@ func dsnSync(path string, readOnly bool, sync string) string {
 // Open opens (creating if needed) the database at path and applies pending
 // migrations. It refuses a database whose schema is newer than this binary.
 func Open(ctx context.Context, path string) (*DB, error) {
-	w, err := sql.Open("sqlite3", dsnSync(path, false, "NORMAL"))
+	w, err := sql.Open(driverName, dsnSync(path, false, "NORMAL"))
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
@@ -91,14 +108,14 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		w.Close()
 		return nil, err
 	}
-	ck, err := sql.Open("sqlite3", dsn(path, false))
+	ck, err := sql.Open(driverName, dsn(path, false))
 	if err != nil {
 		w.Close()
 		return nil, fmt.Errorf("store: open %s for checkpoints: %w", path, err)
 	}
 	ck.SetMaxOpenConns(1)
 	db.ckpt = newCheckpointer(ck)
-	r, err := sql.Open("sqlite3", dsn(path, true))
+	r, err := sql.Open(driverName, dsn(path, true))
 	if err != nil {
 		db.ckpt.close()
 		w.Close()

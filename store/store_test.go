@@ -2,10 +2,13 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 	"sync"
 	"testing"
+
+	"gongkai"
 )
 
 // TestStmtCache: every connection caches its prepared statements (the
@@ -96,5 +99,93 @@ func TestDurability(t *testing.T) {
 	}
 	if err := db.ckpt.conn.QueryRow(`PRAGMA synchronous`).Scan(&mode); err != nil || mode != 2 {
 		t.Errorf("checkpointer synchronous = %d, %v; want 2 (FULL)", mode, err)
+	}
+}
+
+// TestDedupe: a message is found again by Message-ID + SHA-256 whether it
+// has a Message-ID or not, and each lookup goes through the index made for
+// it (migration 0003), never a scan of every message.
+func TestDedupe(t *testing.T) {
+	db := openTest(t)
+	ctx := context.Background()
+	msgs := []*gongkai.Message{
+		{Channel: gongkai.ChannelEmail, Raw: []byte("a"), SHA256: "sha-a", MessageID: "a@example", Kind: gongkai.KindPending},
+		{Channel: gongkai.ChannelEmail, Raw: []byte("b"), SHA256: "sha-b", MessageID: "", Kind: gongkai.KindPending},
+	}
+	err := db.Update(ctx, func(tx *Tx) error {
+		for _, m := range msgs {
+			if err := tx.CreateMessage(m); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		msgID, sha string
+		want       int64
+		index      string
+	}{
+		{"a@example", "sha-a", msgs[0].ID, "messages_msgid"},
+		{"a@example", "sha-b", 0, "messages_msgid"}, // same Message-ID, other content
+		{"", "sha-b", msgs[1].ID, "messages_sha_noid"},
+		{"", "sha-a", 0, "messages_sha_noid"},
+		{"b@example", "sha-b", 0, "messages_msgid"},
+	}
+	for _, tt := range tests {
+		var got int64
+		var exists bool
+		var plan []string
+		err := db.View(ctx, func(tx *Tx) error {
+			var err error
+			if got, err = tx.MessageIDFor(tt.msgID, tt.sha); err != nil {
+				return err
+			}
+			if exists, err = tx.MessageExists(tt.msgID, tt.sha); err != nil {
+				return err
+			}
+			rows, err := tx.query(`EXPLAIN QUERY PLAN SELECT id FROM messages WHERE `+dedupeWhere(tt.msgID), tt.msgID, tt.sha)
+			if err != nil {
+				return err
+			}
+			defer rows.Close()
+			for rows.Next() {
+				var id, parent, unused int
+				var detail string
+				if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+					return err
+				}
+				plan = append(plan, detail)
+			}
+			return rows.Err()
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != tt.want || exists != (tt.want != 0) {
+			t.Errorf("lookup (%q, %q) = %d, exists %v; want %d", tt.msgID, tt.sha, got, exists, tt.want)
+		}
+		if p := strings.Join(plan, "; "); !strings.Contains(p, "INDEX "+tt.index+" ") {
+			t.Errorf("lookup (%q, %q): plan %q, want it to use %s", tt.msgID, tt.sha, p, tt.index)
+		}
+	}
+}
+
+// TestTempStore: every connection keeps statement journals (one per
+// savepoint) in memory, not in temporary files.
+func TestTempStore(t *testing.T) {
+	db := openTest(t)
+	for name, c := range map[string]interface {
+		QueryRow(string, ...any) *sql.Row
+	}{"write": db.write, "read": db.read, "checkpoint": db.ckpt.conn} {
+		var mode int
+		if err := c.QueryRow(`PRAGMA temp_store`).Scan(&mode); err != nil {
+			t.Fatal(err)
+		}
+		if mode != 2 {
+			t.Errorf("%s connection: temp_store = %d, want 2 (MEMORY)", name, mode)
+		}
 	}
 }

@@ -78,6 +78,7 @@ func runIMAP(dir, bin string, msgs [][]byte) error {
 	}
 	fmt.Printf("gongkai IMAP intake:       %7.0f msgs/s stored and classified (%d in %v, process start included)\n", float64(len(msgs))/d.Seconds(), len(msgs), d.Round(time.Millisecond))
 	fmt.Printf("gongkai peak memory (VmHWM): %.0f MB\n", float64(peak())/1024)
+	reportCosts(cmd.Process.Pid, len(msgs))
 	return nil
 }
 

@@ -10,7 +10,7 @@
 // With -imap it instead loads the messages into an IMAP mailbox and times a
 // `gongkai serve` polling it (GONGKAI_TEST_IMAP_* from scripts/test.sh).
 //
-//	go run ./bench/smtpload [-n 20000] [-conns 16]
+//	go run ./bench/smtpload [-n 20000] [-conns 16] [-client lean|gosmtp]
 //	bash scripts/test.sh --exec go run ./bench/smtpload -imap -n 10000
 package main
 
@@ -41,7 +41,32 @@ func main() {
 	conns := flag.Int("conns", 16, "SMTP connections")
 	imapMode := flag.Bool("imap", false, "measure IMAP intake instead (needs GONGKAI_TEST_IMAP_*)")
 	keep := flag.Bool("keep", false, "keep the temporary directory")
+	to := flag.String("to", "", "only send the load to this SMTP address (a server started by hand, e.g. under strace or perf)")
+	client := flag.String("client", "lean", `SMTP client: "lean" (pre-stuffed messages, pipelined envelope) or "gosmtp" (go-smtp's client, which dot-stuffs byte by byte while sending)`)
 	flag.Parse()
+	switch *client {
+	case "lean":
+	case "gosmtp":
+		useGoSMTP = true
+	default:
+		fmt.Fprintln(os.Stderr, "smtpload: -client must be lean or gosmtp")
+		os.Exit(2)
+	}
+	if *to != "" {
+		msgs, _ := mailgen.Corpus(*n)
+		if !useGoSMTP {
+			for i, m := range msgs {
+				msgs[i] = stuff(m)
+			}
+		}
+		rate, d, err := blast(*to, msgs, *conns)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "smtpload:", err)
+			os.Exit(1)
+		}
+		fmt.Printf("%s: %.0f msgs/s accepted, %v for %d\n", *to, rate, d.Round(time.Millisecond), len(msgs))
+		return
+	}
 	if err := run(*n, *conns, *imapMode, *keep); err != nil {
 		fmt.Fprintln(os.Stderr, "smtpload:", err)
 		os.Exit(1)
@@ -67,6 +92,14 @@ func run(n, conns int, imapMode, keep bool) error {
 	if imapMode {
 		return runIMAP(dir, bin, msgs)
 	}
+	stuffed := msgs
+	if !useGoSMTP {
+		stuffed = make([][]byte, len(msgs))
+		for i, m := range msgs {
+			stuffed[i] = stuff(m)
+		}
+	}
+	msgs = nil
 
 	// 1. The ceiling: a bare go-smtp server that reads and discards.
 	bare, err := net.Listen("tcp", "127.0.0.1:0")
@@ -76,7 +109,7 @@ func run(n, conns int, imapMode, keep bool) error {
 	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return discard{}, nil }))
 	srv.Domain, srv.MaxMessageBytes = "localhost", 32<<20
 	go srv.Serve(bare)
-	bareRate, _, err := blast(bare.Addr().String(), msgs, conns)
+	bareRate, _, err := blast(bare.Addr().String(), stuffed, conns)
 	srv.Close()
 	if err != nil {
 		return fmt.Errorf("bare server: %w", err)
@@ -98,21 +131,73 @@ func run(n, conns int, imapMode, keep bool) error {
 	}
 	peak := watchMemory(cmd.Process.Pid)
 	start := time.Now()
-	rate, acceptDur, err := blast(smtpAddr, msgs, conns)
+	rate, acceptDur, err := blast(smtpAddr, stuffed, conns)
 	if err != nil {
 		return fmt.Errorf("gongkai: %w", err)
 	}
-	endToEnd, err := waitFiled(dbPath, len(msgs), start)
+	endToEnd, err := waitFiled(dbPath, len(stuffed), start)
 	if err != nil {
 		return err
 	}
-	fmt.Printf("gongkai accepted (durable):%7.0f msgs/s (%.1f%% of bare), %v for %d\n", rate, 100*rate/bareRate, acceptDur.Round(time.Millisecond), len(msgs))
-	fmt.Printf("gongkai end to end:        %7.0f msgs/s (parsed, classified, filed, receipts rendered), %v\n", float64(len(msgs))/endToEnd.Seconds(), endToEnd.Round(time.Millisecond))
+	fmt.Printf("gongkai accepted (durable):%7.0f msgs/s (%.1f%% of bare), %v for %d\n", rate, 100*rate/bareRate, acceptDur.Round(time.Millisecond), len(stuffed))
+	fmt.Printf("gongkai end to end:        %7.0f msgs/s (parsed, classified, filed, receipts rendered), %v\n", float64(len(stuffed))/endToEnd.Seconds(), endToEnd.Round(time.Millisecond))
 	fmt.Printf("gongkai peak memory (VmHWM): %.0f MB\n", float64(peak())/1024)
+	reportCosts(cmd.Process.Pid, len(stuffed))
 	return nil
 }
 
+// reportCosts prints the CPU time and the writes of process pid per
+// message, for n messages.
+func reportCosts(pid, n int) {
+	if user, sys, err := procCPU(pid); err == nil {
+		d := time.Duration(n)
+		fmt.Printf("gongkai CPU per message:     %v (user %v, system %v; process start included)\n", ((user + sys) / d).Round(time.Microsecond),
+			(user / d).Round(time.Microsecond), (sys / d).Round(time.Microsecond))
+	}
+	if io, err := procIO(pid); err == nil {
+		fmt.Printf("gongkai I/O per message:     %.1f KB passed to write calls, %.1f KB to disk\n",
+			float64(io["wchar"])/float64(n)/1e3, float64(io["write_bytes"])/float64(n)/1e3)
+	}
+}
+
+// procCPU reads the user and system CPU time of a process from
+// /proc/PID/stat (fields 14 and 15, in clock ticks of 1/100 s).
+func procCPU(pid int) (user, sys time.Duration, err error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, 0, err
+	}
+	s := string(b)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:]) // after "pid (comm) "
+	if len(f) < 13 {
+		return 0, 0, fmt.Errorf("short /proc/%d/stat", pid)
+	}
+	u, _ := strconv.ParseInt(f[11], 10, 64)
+	y, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(u) * 10 * time.Millisecond, time.Duration(y) * 10 * time.Millisecond, nil
+}
+
+// procIO reads /proc/PID/io (bytes passed to write calls, bytes sent to
+// the disk).
+func procIO(pid int) (map[string]int64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/io", pid))
+	if err != nil {
+		return nil, err
+	}
+	m := map[string]int64{}
+	for _, l := range strings.Split(string(b), "\n") {
+		if k, v, ok := strings.Cut(l, ": "); ok {
+			m[k], _ = strconv.ParseInt(v, 10, 64)
+		}
+	}
+	return m, nil
+}
+
+// useGoSMTP selects go-smtp's client instead of the lean one (client.go).
+var useGoSMTP bool
+
 // blast sends every message over conns connections and returns the rate.
+// The messages are already stuffed (client.go) unless useGoSMTP.
 func blast(addr string, msgs [][]byte, conns int) (float64, time.Duration, error) {
 	var next atomic.Int64
 	var wg sync.WaitGroup
@@ -122,19 +207,18 @@ func blast(addr string, msgs [][]byte, conns int) (float64, time.Duration, error
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			c, err := smtp.Dial(addr)
+			send, quit, err := dialSender(addr)
 			if err != nil {
 				errc <- err
 				return
 			}
-			defer c.Close()
+			defer quit()
 			for {
 				i := int(next.Add(1)) - 1
 				if i >= len(msgs) {
-					c.Quit()
 					return
 				}
-				if err := sendOne(c, msgs[i]); err != nil {
+				if err := send(msgs[i]); err != nil {
 					errc <- fmt.Errorf("message %d: %w", i, err)
 					return
 				}
@@ -150,7 +234,23 @@ func blast(addr string, msgs [][]byte, conns int) (float64, time.Duration, error
 	return float64(len(msgs)) / d.Seconds(), d, nil
 }
 
-func sendOne(c *smtp.Client, raw []byte) error {
+// dialSender opens one connection with the chosen client.
+func dialSender(addr string) (send func([]byte) error, quit func(), err error) {
+	if !useGoSMTP {
+		c, err := dialLoad(addr)
+		if err != nil {
+			return nil, nil, err
+		}
+		return c.send, c.quit, nil
+	}
+	c, err := smtp.Dial(addr)
+	if err != nil {
+		return nil, nil, err
+	}
+	return func(raw []byte) error { return sendGoSMTP(c, raw) }, func() { c.Quit(); c.Close() }, nil
+}
+
+func sendGoSMTP(c *smtp.Client, raw []byte) error {
 	if err := c.Mail("sender@mail.example", nil); err != nil {
 		return err
 	}

@@ -1,8 +1,11 @@
 // Package smtpd is gongkai's SMTP intake: a go-smtp listener that accepts
 // mail for the disclosure mailbox and answers 250 to DATA only once the raw
-// message is durably committed (STYLE.md habit 5). Concurrent sessions share
-// commits (group commit); parsing and classifying happen afterwards, from the
-// stored message, in caseflow's processor.
+// message is durably committed (STYLE.md habit 5). Each session parses and
+// classifies its message first (caseflow's Prepare, when the receiver has
+// it); concurrent sessions then share one transaction (group commit) that
+// stores the raw message and files it — case, follow-up, bounce… A message
+// that was not prepared, or could not be filed, is stored raw in that
+// transaction all the same, and caseflow's processor files it later.
 package smtpd
 
 import (
