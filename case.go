@@ -214,6 +214,12 @@ type Case struct {
 	Extended       bool // an extension was approved (Art. 33)
 	// ExtensionPending: an extension was requested and awaits the approver.
 	ExtensionPending bool
+	// ExtensionBy is who requested the pending extension, and DraftedBy who
+	// drafted the answer awaiting approval (status drafted): neither may
+	// approve it (separation of duties). Each is set by the request or the
+	// draft and read only while it is pending.
+	ExtensionBy string
+	DraftedBy   string
 	FeeYuan          int // fee notified, in 元 (Art. 42), 0 when none
 
 	Result      ResultKey // one of ResultKeys once answered

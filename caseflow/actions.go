@@ -498,7 +498,7 @@ func doRequestExtension(t *step) error {
 	if err := beforeDue(t); err != nil {
 		return err
 	}
-	t.c.ExtensionPending = true
+	t.c.ExtensionPending, t.c.ExtensionBy = true, t.in.Actor.Username
 	t.main("申请延期答复%d个工作日，报政府信息公开工作机构负责人审批", ExtensionDays)
 	return nil
 }
@@ -538,7 +538,7 @@ func doDraftAnswer(t *step) error {
 	case k == gongkai.ResultUnclearAfterCorrection && t.c.CorrectionDue.IsZero():
 		return gongkai.Errorf(gongkai.EConflict, "本案未要求过补正，不能以「%s」答复（《条例》第三十条）", k.Label())
 	}
-	t.c.Result, t.c.Status = k, gongkai.StatusDrafted
+	t.c.Result, t.c.Status, t.c.DraftedBy = k, gongkai.StatusDrafted, t.in.Actor.Username
 	info, _ := k.Info()
 	t.main("拟写答复：%s（%s），提交审批", k.Label(), info.Basis)
 	return nil

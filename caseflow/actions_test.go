@@ -55,6 +55,8 @@ func TestPaths(t *testing.T) {
 		return act{ActDraftAnswer, hd, on, func(in *Input) { in.Result = k }}
 	}
 	ext := func(a Action, u *gongkai.User, on string) act { return act{a, u, on, reason("需调取档案")} }
+	// hap leads the office and handles cases of the department too.
+	hap := &gongkai.User{Username: "hap", Roles: []gongkai.Role{gongkai.RoleHandler, gongkai.RoleApprover}, Department: dept, Active: true}
 	tests := []struct {
 		name  string
 		ch    gongkai.Channel // of the case; in person when empty
@@ -369,6 +371,47 @@ func TestPaths(t *testing.T) {
 			steps: []act{sRegister, ext(ActRequestExtension, hd, "2024-10-28"), ext(ActRefuseExtension, ap, "2024-10-28"), ext(ActRequestExtension, hd, "2024-10-29")},
 			want:  snapshot{Status: P, Clock: On, From: "2024-09-27", Limit: 20, Due: "2024-10-30", ExtensionPending: true},
 			kinds: []string{"extension_requested"},
+		},
+		{
+			// Separation of duties: a leader who also handles cases cannot
+			// approve an extension he or she asked for…
+			name:  "own extension not approved",
+			steps: []act{sRegister, ext(ActRequestExtension, hap, "2024-10-28"), ext(ActApproveExtension, hap, "2024-10-29")},
+			err:   gongkai.EForbidden,
+			msg:   "须由其他负责人审批",
+		},
+		{
+			// …another approver can,
+			name:  "extension of a handling leader approved by another",
+			steps: []act{sRegister, ext(ActRequestExtension, hap, "2024-10-28"), ext(ActApproveExtension, ap, "2024-10-29")},
+			want:  snapshot{Status: P, Clock: On, From: "2024-09-27", Limit: 40, Due: "2024-11-27", Extended: true},
+			kinds: []string{"extension_approved", KindDueChanged},
+		},
+		{
+			// …and withdrawing (refusing) one's own request is no conflict.
+			name:  "own extension withdrawn",
+			steps: []act{sRegister, ext(ActRequestExtension, hap, "2024-10-28"), ext(ActRefuseExtension, hap, "2024-10-29")},
+			want:  snapshot{Status: P, Clock: On, From: "2024-09-27", Limit: 20, Due: "2024-10-30"},
+			kinds: []string{"extension_refused"},
+		},
+		{
+			// An administrator stands in for an office with one leader.
+			name:  "administrator approves own extension",
+			steps: []act{sRegister, ext(ActRequestExtension, adm, "2024-10-28"), ext(ActApproveExtension, adm, "2024-10-29")},
+			want:  snapshot{Status: P, Clock: On, From: "2024-09-27", Limit: 40, Due: "2024-11-27", Extended: true},
+			kinds: []string{"extension_approved", KindDueChanged},
+		},
+		{
+			name:  "own draft not approved",
+			steps: []act{sRegister, {ActDraftAnswer, hap, "2024-10-21", func(in *Input) { in.Result = gongkai.ResultDisclosed }}, {ActApproveAnswer, hap, "2024-10-22", nil}},
+			err:   gongkai.EForbidden,
+			msg:   "答复是您本人拟写的",
+		},
+		{
+			name:  "draft of a handling leader approved by another",
+			steps: []act{sRegister, {ActDraftAnswer, hap, "2024-10-21", func(in *Input) { in.Result = gongkai.ResultDisclosed }}, {ActApproveAnswer, ap, "2024-10-22", nil}},
+			want:  snapshot{Status: gongkai.StatusApproved, Clock: On, From: "2024-09-27", Limit: 20, Due: "2024-10-30", Result: gongkai.ResultDisclosed},
+			kinds: []string{"answer_approved"},
 		},
 		{
 			name:  "approve without a request",

@@ -128,6 +128,14 @@ func timely(c *gongkai.Case, a Action, today gongkai.Date) bool {
 
 // permit checks the role, the case binding, the status and the date-free
 // legal conditions of a on c.
+// own reports whether the user is the one who asked for what awaits
+// approval: the approver must be someone else (separation of duties). An
+// administrator may still act, for an office with a single leader; the
+// history names who did what either way.
+func own(by string, u *gongkai.User, admin bool) bool {
+	return by != "" && by == u.Username && !admin
+}
+
 func permit(c *gongkai.Case, u *gongkai.User, a Action) *gongkai.Error {
 	r, ok := rules[a]
 	if !ok {
@@ -167,6 +175,13 @@ func permit(c *gongkai.Case, u *gongkai.User, a Action) *gongkai.Error {
 	case ActApproveExtension, ActRefuseExtension:
 		if !c.ExtensionPending {
 			return gongkai.Errorf(gongkai.EConflict, "本案没有待审批的延期申请")
+		}
+		if a == ActApproveExtension && own(c.ExtensionBy, u, admin) {
+			return gongkai.Errorf(gongkai.EForbidden, "延期申请是您本人提出的，须由其他负责人审批")
+		}
+	case ActApproveAnswer:
+		if own(c.DraftedBy, u, admin) {
+			return gongkai.Errorf(gongkai.EForbidden, "答复是您本人拟写的，须由其他负责人审批")
 		}
 	case ActRequestFee:
 		if c.FeeYuan > 0 {
