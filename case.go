@@ -220,7 +220,7 @@ type Case struct {
 	// draft and read only while it is pending.
 	ExtensionBy string
 	DraftedBy   string
-	FeeYuan          int // fee notified, in 元 (Art. 42), 0 when none
+	FeeYuan     int // fee notified, in 元 (Art. 42), 0 when none
 
 	Result      ResultKey // one of ResultKeys once answered
 	AnsweredOn  Date      // 答复日期 = dispatch date of the final letter (K5)
