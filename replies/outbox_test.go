@@ -2,25 +2,19 @@ package replies
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"errors"
 	"io"
 	"log/slog"
-	"math/big"
 	"net"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
+
+	"gongkai/internal/testkit"
 )
 
 // ---- an in-memory Queue with the store's semantics ----
@@ -110,140 +104,10 @@ func (q *memQueue) restart() {
 	}
 }
 
-// ---- a real go-smtp server on loopback that records what it receives ----
-
-type received struct {
-	from string
-	to   []string
-	raw  []byte
-	tls  bool
-	user string
-}
-
-type backend struct {
-	mu       sync.Mutex
-	msgs     []received
-	got      chan struct{}
-	user     string // when set, AUTH PLAIN with user/pass is required
-	pass     string
-	rejectTo map[string]*smtp.SMTPError // RCPT replies by address
-	dataErr  *smtp.SMTPError            // DATA reply for every message, when set
-}
-
-func newBackend() *backend { return &backend{got: make(chan struct{}, 16)} }
-
-func (b *backend) NewSession(c *smtp.Conn) (smtp.Session, error) {
-	_, isTLS := c.TLSConnectionState()
-	return &session{b: b, tls: isTLS}, nil
-}
-
-func (b *backend) messages() []received {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return slices.Clone(b.msgs)
-}
-
-type session struct {
-	b    *backend
-	tls  bool
-	user string
-	cur  received
-}
-
-func (s *session) AuthMechanisms() []string { return []string{sasl.Plain} }
-
-func (s *session) Auth(string) (sasl.Server, error) {
-	return sasl.NewPlainServer(func(_, user, pass string) error {
-		if user != s.b.user || pass != s.b.pass {
-			return smtp.ErrAuthFailed
-		}
-		s.user = user
-		return nil
-	}), nil
-}
-
-func (s *session) Mail(from string, _ *smtp.MailOptions) error {
-	if s.b.user != "" && s.user == "" {
-		return smtp.ErrAuthRequired
-	}
-	s.cur = received{from: from, tls: s.tls, user: s.user}
-	return nil
-}
-
-func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
-	if e := s.b.rejectTo[to]; e != nil {
-		return e
-	}
-	s.cur.to = append(s.cur.to, to)
-	return nil
-}
-
-func (s *session) Data(r io.Reader) error {
-	raw, err := io.ReadAll(r)
-	if err != nil {
-		return err
-	}
-	if s.b.dataErr != nil {
-		return s.b.dataErr
-	}
-	s.cur.raw = raw
-	s.b.mu.Lock()
-	s.b.msgs = append(s.b.msgs, s.cur)
-	s.b.mu.Unlock()
-	s.b.got <- struct{}{}
-	return nil
-}
-
-func (s *session) Reset()        { s.cur = received{} }
-func (s *session) Logout() error { return nil }
-
-// startServer serves be on addr ("127.0.0.1:0" for any port), with STARTTLS
-// when tlsCfg is set, and returns the address.
-func startServer(t *testing.T, be *backend, tlsCfg *tls.Config, addr string) string {
-	t.Helper()
-	l, err := net.Listen("tcp", addr)
-	if err != nil {
-		t.Fatalf("listening on %s: %v", addr, err)
-	}
-	s := smtp.NewServer(be)
-	s.Domain = "relay.test"
-	s.TLSConfig = tlsCfg
-	s.AllowInsecureAuth = tlsCfg == nil
-	s.ReadTimeout, s.WriteTimeout = 30*time.Second, 30*time.Second
-	go s.Serve(l)
-	t.Cleanup(func() { s.Close() })
-	return l.Addr().String()
-}
-
-// selfSigned returns a server TLS config for 127.0.0.1 and a client config
-// that trusts it.
-func selfSigned(t *testing.T) (server, client *tls.Config) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1),
-		Subject:      pkix.Name{CommonName: "relay.test"},
-		IPAddresses:  []net.IP{net.ParseIP("127.0.0.1")},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	pool.AddCert(cert)
-	return &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}},
-		&tls.Config{RootCAs: pool}
+// startTLSRelay starts a recording relay that offers STARTTLS with cfg.
+func startTLSRelay(t *testing.T, be *testkit.Relay, cfg *tls.Config, addr string) string {
+	be.TLS = cfg
+	return testkit.StartRelay(t, be, addr)
 }
 
 // clock is a settable time source.
@@ -284,10 +148,10 @@ func flush(t *testing.T, s *Sender) (sent, retried, failed int) {
 // ---- tests ----
 
 func TestSenderRoundTripSTARTTLSAuth(t *testing.T) {
-	serverTLS, clientTLS := selfSigned(t)
-	be := newBackend()
-	be.user, be.pass = "gongkai", "s3cret"
-	addr := startServer(t, be, serverTLS, "127.0.0.1:0")
+	serverTLS, clientTLS := testkit.SelfSignedTLS(t)
+	be := &testkit.Relay{}
+	be.User, be.Pass = "gongkai", "s3cret"
+	addr := startTLSRelay(t, be, serverTLS, "127.0.0.1:0")
 
 	clk := &clock{time.Date(2025, 4, 1, 10, 0, 0, 0, time.UTC)}
 	q := &memQueue{}
@@ -301,21 +165,21 @@ func TestSenderRoundTripSTARTTLSAuth(t *testing.T) {
 	if it := q.get(1); it.status != "sent" || !it.sentAt.Equal(clk.now()) {
 		t.Errorf("item = %s at %v", it.status, it.sentAt)
 	}
-	msgs := be.messages()
+	msgs := be.Messages()
 	if len(msgs) != 1 {
 		t.Fatalf("relay got %d messages, want 1", len(msgs))
 	}
 	got := msgs[0]
-	if !got.tls || got.user != "gongkai" {
-		t.Errorf("relay session: tls %v user %q, want STARTTLS and AUTH", got.tls, got.user)
+	if !got.TLS || got.User != "gongkai" {
+		t.Errorf("relay session: tls %v user %q, want STARTTLS and AUTH", got.TLS, got.User)
 	}
-	if got.from != "gongkai@zjj.qingshan.gov.cn" || len(got.to) != 1 || got.to[0] != "liming@example.com" {
-		t.Errorf("envelope = %s → %v", got.from, got.to)
+	if got.From != "gongkai@zjj.qingshan.gov.cn" || len(got.To) != 1 || got.To[0] != "liming@example.com" {
+		t.Errorf("envelope = %s → %v", got.From, got.To)
 	}
 
 	// What arrived reads back as what was written: Chinese text, subject,
 	// attachment names and contents, threading headers.
-	p := parseMail(t, got.raw)
+	p := parseMail(t, got.Raw)
 	if p.subject != m.Subject {
 		t.Errorf("subject = %q, want %q", p.subject, m.Subject)
 	}
@@ -374,8 +238,8 @@ func TestSenderRelayDownThenUp(t *testing.T) {
 	}
 
 	// The relay comes up on the same address; the letter goes exactly once.
-	be := newBackend()
-	startServer(t, be, nil, addr)
+	be := &testkit.Relay{}
+	testkit.StartRelay(t, be, addr)
 	clk.advance(testBackoff(2))
 	if sent, _, _ := flush(t, s); sent != 1 {
 		t.Fatalf("relay up: not sent; last error %q", q.get(1).lastErr)
@@ -384,7 +248,7 @@ func TestSenderRelayDownThenUp(t *testing.T) {
 	if sent, retried, failed := flush(t, s); sent+retried+failed != 0 {
 		t.Fatalf("a further pass did something: %d %d %d", sent, retried, failed)
 	}
-	if n := len(be.messages()); n != 1 {
+	if n := len(be.Messages()); n != 1 {
 		t.Fatalf("relay got %d copies, want exactly 1", n)
 	}
 	if it := q.get(1); it.status != "sent" || it.Attempts != 3 {
@@ -393,12 +257,12 @@ func TestSenderRelayDownThenUp(t *testing.T) {
 }
 
 func TestSenderFailures(t *testing.T) {
-	be := newBackend()
-	be.rejectTo = map[string]*smtp.SMTPError{
+	be := &testkit.Relay{}
+	be.RejectTo = map[string]*smtp.SMTPError{
 		"nobody@example.com": {Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "No such user"},
 		"full@example.com":   {Code: 452, EnhancedCode: smtp.EnhancedCode{4, 2, 2}, Message: "Mailbox full"},
 	}
-	addr := startServer(t, be, nil, "127.0.0.1:0")
+	addr := testkit.StartRelay(t, be, "127.0.0.1:0")
 	clk := &clock{time.Date(2025, 4, 1, 10, 0, 0, 0, time.UTC)}
 	q := &memQueue{}
 	queueLetter(t, q, "nobody@example.com", clk.now())
@@ -431,7 +295,7 @@ func TestSenderFailures(t *testing.T) {
 	if it := q.get(2); !it.next.Equal(clk.now().Add(testBackoff(1))) {
 		t.Errorf("4xx retry at %v", it.next)
 	}
-	if msgs := be.messages(); len(msgs) != 1 || msgs[0].to[0] != "liming@example.com" {
+	if msgs := be.Messages(); len(msgs) != 1 || msgs[0].To[0] != "liming@example.com" {
 		t.Errorf("relay got %v", msgs)
 	}
 
@@ -447,10 +311,10 @@ func TestSenderFailures(t *testing.T) {
 }
 
 func TestSenderDataRefusedAndBadLogin(t *testing.T) {
-	be := newBackend()
-	be.dataErr = &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 6, 0}, Message: "Content rejected"}
-	be.user, be.pass = "gongkai", "right"
-	addr := startServer(t, be, nil, "127.0.0.1:0")
+	be := &testkit.Relay{}
+	be.DataErr = &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 6, 0}, Message: "Content rejected"}
+	be.User, be.Pass = "gongkai", "right"
+	addr := testkit.StartRelay(t, be, "127.0.0.1:0")
 	clk := &clock{time.Date(2025, 4, 1, 10, 0, 0, 0, time.UTC)}
 	q := &memQueue{}
 	queueLetter(t, q, "liming@example.com", clk.now())
@@ -493,8 +357,8 @@ func TestSenderNoRelay(t *testing.T) {
 }
 
 func TestSenderCrashBetweenHandoffAndRecord(t *testing.T) {
-	be := newBackend()
-	addr := startServer(t, be, nil, "127.0.0.1:0")
+	be := &testkit.Relay{}
+	addr := testkit.StartRelay(t, be, "127.0.0.1:0")
 	clk := &clock{time.Date(2025, 4, 1, 10, 0, 0, 0, time.UTC)}
 	q := &memQueue{failSents: 1}
 	m := queueLetter(t, q, "liming@example.com", clk.now())
@@ -514,12 +378,12 @@ func TestSenderCrashBetweenHandoffAndRecord(t *testing.T) {
 		t.Fatal("not resent after restart")
 	}
 	// … with the same Message-ID, by which the receiving side de-duplicates.
-	msgs := be.messages()
+	msgs := be.Messages()
 	if len(msgs) != 2 {
 		t.Fatalf("relay got %d copies, want 2", len(msgs))
 	}
 	for _, r := range msgs {
-		if id := parseMail(t, r.raw).messageID; id != m.MessageID {
+		if id := parseMail(t, r.Raw).messageID; id != m.MessageID {
 			t.Errorf("copy has Message-ID %q, want %q", id, m.MessageID)
 		}
 	}
@@ -529,8 +393,8 @@ func TestSenderCrashBetweenHandoffAndRecord(t *testing.T) {
 }
 
 func TestSenderRun(t *testing.T) {
-	be := newBackend()
-	addr := startServer(t, be, nil, "127.0.0.1:0")
+	be := &testkit.Relay{}
+	addr := testkit.StartRelay(t, be, "127.0.0.1:0")
 	q := &memQueue{}
 	s := &Sender{Queue: q, Relay: addr, Logger: quietLogger(), Poll: time.Hour}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -541,7 +405,7 @@ func TestSenderRun(t *testing.T) {
 	queueLetter(t, q, "liming@example.com", time.Now().Add(-time.Second))
 	s.Wake()
 	select {
-	case <-be.got:
+	case <-be.Got:
 	case <-time.After(20 * time.Second):
 		t.Fatal("Run did not deliver the queued letter")
 	}

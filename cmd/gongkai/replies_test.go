@@ -14,132 +14,18 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/emersion/go-message/mail"
-	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
 
 	"gongkai"
 	"gongkai/caseflow"
+	"gongkai/internal/testkit"
 	"gongkai/replies"
 	"gongkai/store"
 )
-
-// ---- a real go-smtp relay on loopback that records what it receives ----
-
-type relayMsg struct {
-	from string
-	to   []string
-	raw  []byte
-	user string
-}
-
-type relayBackend struct {
-	mu       sync.Mutex
-	msgs     []relayMsg
-	got      chan struct{}
-	user     string
-	pass     string
-	rejectTo map[string]*smtp.SMTPError
-}
-
-func (b *relayBackend) NewSession(*smtp.Conn) (smtp.Session, error) { return &relaySession{b: b}, nil }
-
-func (b *relayBackend) messages() []relayMsg {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return append([]relayMsg(nil), b.msgs...)
-}
-
-type relaySession struct {
-	b    *relayBackend
-	user string
-	cur  relayMsg
-}
-
-func (s *relaySession) AuthMechanisms() []string { return []string{sasl.Plain} }
-
-func (s *relaySession) Auth(string) (sasl.Server, error) {
-	return sasl.NewPlainServer(func(_, user, pass string) error {
-		if user != s.b.user || pass != s.b.pass {
-			return smtp.ErrAuthFailed
-		}
-		s.user = user
-		return nil
-	}), nil
-}
-
-func (s *relaySession) Mail(from string, _ *smtp.MailOptions) error {
-	if s.b.user != "" && s.user == "" {
-		return smtp.ErrAuthRequired
-	}
-	s.cur = relayMsg{from: from, user: s.user}
-	return nil
-}
-
-func (s *relaySession) Rcpt(to string, _ *smtp.RcptOptions) error {
-	if e := s.b.rejectTo[to]; e != nil {
-		return e
-	}
-	s.cur.to = append(s.cur.to, to)
-	return nil
-}
-
-func (s *relaySession) Data(r io.Reader) error {
-	raw, err := io.ReadAll(r)
-	if err != nil {
-		return err
-	}
-	s.cur.raw = raw
-	s.b.mu.Lock()
-	s.b.msgs = append(s.b.msgs, s.cur)
-	s.b.mu.Unlock()
-	select {
-	case s.b.got <- struct{}{}:
-	default:
-	}
-	return nil
-}
-
-func (s *relaySession) Reset()        { s.cur = relayMsg{} }
-func (s *relaySession) Logout() error { return nil }
-
-// startRelay serves be on addr ("127.0.0.1:0" for any port) and returns the address.
-func startRelay(t *testing.T, be *relayBackend, addr string) string {
-	t.Helper()
-	if be.got == nil {
-		be.got = make(chan struct{}, 64)
-	}
-	l, err := net.Listen("tcp", addr)
-	if err != nil {
-		t.Fatalf("relay: listening on %s: %v", addr, err)
-	}
-	s := smtp.NewServer(be)
-	s.Domain = "relay.test"
-	s.AllowInsecureAuth = true // loopback only
-	s.ReadTimeout, s.WriteTimeout = 30*time.Second, 30*time.Second
-	go s.Serve(l)
-	t.Cleanup(func() { s.Close() })
-	return l.Addr().String()
-}
-
-func (b *relayBackend) wait(t *testing.T, n int) []relayMsg {
-	t.Helper()
-	deadline := time.After(30 * time.Second)
-	for {
-		if ms := b.messages(); len(ms) >= n {
-			return ms
-		}
-		select {
-		case <-b.got:
-		case <-deadline:
-			t.Fatalf("relay received %d messages after 30s, want %d", len(b.messages()), n)
-		}
-	}
-}
 
 // ---- helpers driving the letter pages ----
 
@@ -333,12 +219,12 @@ func parseMail(t *testing.T, raw []byte) parsedMail {
 	return p
 }
 
-func findMail(t *testing.T, ms []relayMsg, msgID string) (relayMsg, int) {
+func findMail(t *testing.T, ms []testkit.RelayMsg, msgID string) (testkit.RelayMsg, int) {
 	t.Helper()
-	var found relayMsg
+	var found testkit.RelayMsg
 	n := 0
 	for _, m := range ms {
-		if bytes.Contains(m.raw, []byte("Message-Id: <"+msgID+">")) || bytes.Contains(m.raw, []byte("Message-ID: <"+msgID+">")) {
+		if bytes.Contains(m.Raw, []byte("Message-Id: <"+msgID+">")) || bytes.Contains(m.Raw, []byte("Message-ID: <"+msgID+">")) {
 			found = m
 			n++
 		}
@@ -352,8 +238,8 @@ func findMail(t *testing.T, ms []relayMsg, msgID string) (relayMsg, int) {
 // applicant's answer to the letter into gongkai's SMTP listener: it is filed
 // on the same case by its In-Reply-To.
 func TestLetterMailRoundTrip(t *testing.T) {
-	be := &relayBackend{user: "relayuser", pass: "relay-secret"}
-	relay := startRelay(t, be, "127.0.0.1:0")
+	be := &testkit.Relay{User: "relayuser", Pass: "relay-secret"}
+	relay := testkit.StartRelay(t, be, "127.0.0.1:0")
 	cfg := testConfig(filepath.Join(t.TempDir(), "g.db"))
 	cfg["relay"], cfg["relay-user"], cfg["relay-password"] = relay, "relayuser", "relay-secret"
 	cfg["mail-from"] = "ysqgk@zjj.xigong.example"
@@ -444,12 +330,12 @@ func TestLetterMailRoundTrip(t *testing.T) {
 	if lt.Status != store.LetterSent || lt.MessageID == "" || !strings.HasPrefix(lt.DocNo, "西住建公开〔") {
 		t.Fatalf("sent letter: status %s Message-ID %q 文号 %q", lt.Status, lt.MessageID, lt.DocNo)
 	}
-	be.wait(t, 1)
-	var got relayMsg
+	be.Wait(t, 1)
+	var got testkit.RelayMsg
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		var n int
-		got, n = findMail(t, be.messages(), lt.MessageID)
+		got, n = findMail(t, be.Messages(), lt.MessageID)
 		if n > 1 {
 			t.Fatalf("letter delivered %d times", n)
 		}
@@ -461,10 +347,10 @@ func TestLetterMailRoundTrip(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	if got.user != "relayuser" || got.from != "ysqgk@zjj.xigong.example" || len(got.to) != 1 || got.to[0] != "wangxm@mail.example" {
-		t.Errorf("envelope: user %q from %q to %v", got.user, got.from, got.to)
+	if got.User != "relayuser" || got.From != "ysqgk@zjj.xigong.example" || len(got.To) != 1 || got.To[0] != "wangxm@mail.example" {
+		t.Errorf("envelope: user %q from %q to %v", got.User, got.From, got.To)
 	}
-	pm := parseMail(t, got.raw)
+	pm := parseMail(t, got.Raw)
 	agency := replies.Agency{Name: testAgency["name"]}
 	wantText := replies.Letter{Title: lt.Title, DocNo: lt.DocNo, Body: lt.Body}.Text(agency, gongkai.DateOf(lt.DispatchedAt))
 	if strings.TrimSpace(pm.text) != strings.TrimSpace(wantText) {
@@ -635,8 +521,8 @@ func TestOutboxRelayDownThenUp(t *testing.T) {
 		t.Errorf("the case page does not show the waiting letter and its error")
 	}
 
-	be := &relayBackend{}
-	startRelay(t, be, addr)
+	be := &testkit.Relay{}
+	testkit.StartRelay(t, be, addr)
 	waitOutbox(t, ta, c.ID, lt.MessageID, store.OutboxSent)
 	// Let the sender make further passes: nothing is sent twice.
 	for i := 0; i < 5; i++ {
@@ -644,7 +530,7 @@ func TestOutboxRelayDownThenUp(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, n := findMail(t, be.messages(), lt.MessageID); n != 1 {
+	if _, n := findMail(t, be.Messages(), lt.MessageID); n != 1 {
 		t.Fatalf("letter delivered %d times, want exactly once", n)
 	}
 }
@@ -676,12 +562,12 @@ func TestOutboxNoRelayThenCrashRecovery(t *testing.T) {
 	}
 	ta.stop()
 
-	be := &relayBackend{}
-	cfg["relay"] = startRelay(t, be, "127.0.0.1:0")
+	be := &testkit.Relay{}
+	cfg["relay"] = testkit.StartRelay(t, be, "127.0.0.1:0")
 	cfg["http"], cfg["smtp"] = "127.0.0.1:0", "127.0.0.1:0"
 	ta2 := startApp(t, cfg, fastSender)
 	waitOutbox(t, ta2, c.ID, lt.MessageID, store.OutboxSent)
-	if _, n := findMail(t, be.messages(), lt.MessageID); n != 1 {
+	if _, n := findMail(t, be.Messages(), lt.MessageID); n != 1 {
 		t.Fatalf("recovered letter delivered %d times", n)
 	}
 	d := caseDetail(t, ta2, c.No)
@@ -697,11 +583,11 @@ func TestOutboxNoRelayThenCrashRecovery(t *testing.T) {
 // TestDeliveryProblemsShown: a permanent refusal and a bounce are shown on
 // the case; staff reminders go by mail to staff with an address.
 func TestDeliveryProblemsShown(t *testing.T) {
-	be := &relayBackend{rejectTo: map[string]*smtp.SMTPError{
+	be := &testkit.Relay{RejectTo: map[string]*smtp.SMTPError{
 		"nobody@example.com": {Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such user"},
 	}}
 	cfg := testConfig(filepath.Join(t.TempDir(), "g.db"))
-	cfg["relay"] = startRelay(t, be, "127.0.0.1:0")
+	cfg["relay"] = testkit.StartRelay(t, be, "127.0.0.1:0")
 	ta := startApp(t, cfg, fastSender)
 	ta.addUser(t, "reg", gongkai.RoleRegistrar)
 	ta.addUser(t, "root", gongkai.RoleAdmin)
@@ -747,14 +633,14 @@ func TestDeliveryProblemsShown(t *testing.T) {
 	}
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		var hit *relayMsg
-		for _, m := range be.messages() {
-			if len(m.to) == 1 && m.to[0] == "reg@zjj.xigong.example" {
+		var hit *testkit.RelayMsg
+		for _, m := range be.Messages() {
+			if len(m.To) == 1 && m.To[0] == "reg@zjj.xigong.example" {
 				hit = &m
 			}
 		}
 		if hit != nil {
-			if pm := parseMail(t, hit.raw); pm.subject != "即将到期的案件" || !strings.Contains(pm.text, "GK-2026-000001") {
+			if pm := parseMail(t, hit.Raw); pm.subject != "即将到期的案件" || !strings.Contains(pm.text, "GK-2026-000001") {
 				t.Errorf("reminder mail: %q %q", pm.subject, pm.text)
 			}
 			break

@@ -3,16 +3,8 @@ package smtpd
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"errors"
 	"fmt"
-	"math/big"
-	"net"
 	"net/textproto"
 	"path/filepath"
 	"strings"
@@ -23,6 +15,7 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"gongkai/caseflow"
+	"gongkai/internal/testkit"
 	"gongkai/store"
 	"gongkai/workday"
 )
@@ -253,9 +246,9 @@ func TestGroupCommit(t *testing.T) {
 
 func TestSTARTTLS(t *testing.T) {
 	fs := &fakeStore{}
-	cert := selfSigned(t)
-	addr := start(t, &Server{Store: fs, TLS: &tls.Config{Certificates: []tls.Certificate{cert}}})
-	c, err := smtp.DialStartTLS(addr, &tls.Config{InsecureSkipVerify: true})
+	serverTLS, clientTLS := testkit.SelfSignedTLS(t)
+	addr := start(t, &Server{Store: fs, TLS: serverTLS})
+	c, err := smtp.DialStartTLS(addr, clientTLS)
 	if err != nil {
 		t.Fatalf("STARTTLS: %v", err)
 	}
@@ -282,21 +275,6 @@ func TestSTARTTLS(t *testing.T) {
 	if err != nil || strings.Contains(msg, "STARTTLS") {
 		t.Errorf("EHLO without a certificate: %q, %v", msg, err)
 	}
-}
-
-func selfSigned(t testing.TB) tls.Certificate {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "localhost"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}, DNSNames: []string{"localhost"}}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
 }
 
 // TestRealStore runs the listener on a real SQLite store: what got 250 is
