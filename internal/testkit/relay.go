@@ -23,7 +23,7 @@ import (
 // outgoing mail relay: it records every message it accepts. Set the
 // fields before StartRelay.
 type Relay struct {
-	User, Pass string                      // when set, AUTH PLAIN with these is required
+	User, Pass string                     // when set, AUTH PLAIN with these is required
 	RejectTo   map[string]*smtp.SMTPError // RCPT replies by address
 	DataErr    *smtp.SMTPError            // DATA reply for every message, when set
 	TLS        *tls.Config                // STARTTLS offered when set (else AUTH is allowed in clear, loopback only)
