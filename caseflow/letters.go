@@ -416,24 +416,10 @@ func (l *Letters) dispatch(tx *store.Tx, lt *store.Letter, c *gongkai.Case, u *g
 // In-Reply-To the applicant's request when it came by e-mail. The mail is
 // queued in the outbox in the same transaction; the sender delivers it.
 func (l *Letters) SendMail(ctx context.Context, id int64, u *gongkai.User, atts []gongkai.Attachment) (*store.Letter, error) {
-	var lt *store.Letter
-	err := l.Cases.DB.Update(ctx, func(tx *store.Tx) error {
-		var c *gongkai.Case
-		var err error
-		if lt, c, err = letterAndCase(tx, id); err != nil {
-			return err
-		}
-		concludes, err := ready(lt, c, u)
-		if err != nil {
-			return err
-		}
+	lt, err := l.dispatchTx(ctx, id, u, func(tx *store.Tx, lt *store.Letter, c *gongkai.Case, agency replies.Agency, concludes bool) error {
 		to := strings.TrimSpace(c.Applicant.Email)
 		if to == "" {
 			return gongkai.Errorf(gongkai.EConflict, "申请人未留电子邮箱，请打印后邮寄")
-		}
-		agency, err := l.agencyTx(tx)
-		if err != nil {
-			return err
 		}
 		if agency.Email == "" {
 			return gongkai.Errorf(gongkai.EConflict, "未配置本机关的电子邮箱（机关设置），不能以电子邮件发出")
@@ -507,6 +493,20 @@ func requestThread(tx *store.Tx, caseID int64) (string, []string, error) {
 // MarkPrinted records that a letter was printed for post: it gets its 文号
 // and is kept on the case as dispatched; a final letter concludes the case.
 func (l *Letters) MarkPrinted(ctx context.Context, id int64, u *gongkai.User) (*store.Letter, error) {
+	return l.dispatchTx(ctx, id, u, func(tx *store.Tx, lt *store.Letter, c *gongkai.Case, agency replies.Agency, concludes bool) error {
+		if err := l.dispatch(tx, lt, c, u, store.LetterPrinted, agency, concludes); err != nil {
+			return err
+		}
+		return tx.AddEvent(&gongkai.Event{CaseID: c.ID, Actor: u.Username, Kind: "letter_printed",
+			Detail: fmt.Sprintf("打印文书「%s」（%s）邮寄送达", lt.Title, lt.DocNo)})
+	})
+}
+
+// dispatchTx runs fn in one transaction on letter id once it may go out
+// (ready): with its case, the agency settings, and whether it concludes
+// the case. It returns the letter as fn left it.
+func (l *Letters) dispatchTx(ctx context.Context, id int64, u *gongkai.User,
+	fn func(tx *store.Tx, lt *store.Letter, c *gongkai.Case, agency replies.Agency, concludes bool) error) (*store.Letter, error) {
 	var lt *store.Letter
 	err := l.Cases.DB.Update(ctx, func(tx *store.Tx) error {
 		var c *gongkai.Case
@@ -522,11 +522,7 @@ func (l *Letters) MarkPrinted(ctx context.Context, id int64, u *gongkai.User) (*
 		if err != nil {
 			return err
 		}
-		if err := l.dispatch(tx, lt, c, u, store.LetterPrinted, agency, concludes); err != nil {
-			return err
-		}
-		return tx.AddEvent(&gongkai.Event{CaseID: c.ID, Actor: u.Username, Kind: "letter_printed",
-			Detail: fmt.Sprintf("打印文书「%s」（%s）邮寄送达", lt.Title, lt.DocNo)})
+		return fn(tx, lt, c, agency, concludes)
 	})
 	return lt, err
 }
