@@ -248,13 +248,7 @@ func letterAndCase(tx *store.Tx, id int64) (*store.Letter, *gongkai.Case, error)
 // or the approval sends the letter back to draft: what is reviewed and
 // approved is exactly what leaves.
 func (l *Letters) Edit(ctx context.Context, id int64, title, body string, u *gongkai.User) (*store.Letter, error) {
-	var lt *store.Letter
-	err := l.Cases.DB.Update(ctx, func(tx *store.Tx) error {
-		var c *gongkai.Case
-		var err error
-		if lt, c, err = letterAndCase(tx, id); err != nil {
-			return err
-		}
+	return l.letterTx(ctx, id, func(tx *store.Tx, lt *store.Letter, c *gongkai.Case) error {
 		if err := mayWrite(c, u, replies.Kind(lt.Kind), "修改文书"); err != nil {
 			return err
 		}
@@ -279,20 +273,13 @@ func (l *Letters) Edit(ctx context.Context, id int64, title, body string, u *gon
 		}
 		return tx.AddEvent(&gongkai.Event{CaseID: c.ID, Actor: u.Username, Kind: "letter_edited", Detail: fmt.Sprintf("修改文书「%s」%s", lt.Title, again)})
 	})
-	return lt, err
 }
 
 // Review records the 保密审查 of a letter and of the documents to be
 // disclosed with it (RULES.md 政府信息管理; Art. 17 of the 条例): reviewer,
 // time, result and note. Only a passed review lets the letter go on.
 func (l *Letters) Review(ctx context.Context, id int64, u *gongkai.User, pass bool, note string) (*store.Letter, error) {
-	var lt *store.Letter
-	err := l.Cases.DB.Update(ctx, func(tx *store.Tx) error {
-		var c *gongkai.Case
-		var err error
-		if lt, c, err = letterAndCase(tx, id); err != nil {
-			return err
-		}
+	return l.letterTx(ctx, id, func(tx *store.Tx, lt *store.Letter, c *gongkai.Case) error {
 		if u == nil || !u.Active || !u.Has(letterReviewers...) {
 			return gongkai.Errorf(gongkai.EForbidden, "保密审查由政府信息公开工作机构（登记人员、审批人）进行，您的角色无此权限")
 		}
@@ -319,19 +306,12 @@ func (l *Letters) Review(ctx context.Context, id int64, u *gongkai.User, pass bo
 		return tx.AddEvent(&gongkai.Event{CaseID: c.ID, Actor: u.Username, Kind: "letter_reviewed",
 			Detail: fmt.Sprintf("保密审查「%s」（含拟公开的信息）：%s", lt.Title, result), Reason: note})
 	})
-	return lt, err
 }
 
 // Approve signs off a reviewed final letter (approver). It also approves the
 // answer on the case (approve_answer) when the case still waits for it.
 func (l *Letters) Approve(ctx context.Context, id int64, u *gongkai.User) (*store.Letter, error) {
-	var lt *store.Letter
-	err := l.Cases.DB.Update(ctx, func(tx *store.Tx) error {
-		var c *gongkai.Case
-		var err error
-		if lt, c, err = letterAndCase(tx, id); err != nil {
-			return err
-		}
+	return l.letterTx(ctx, id, func(tx *store.Tx, lt *store.Letter, c *gongkai.Case) error {
 		if u == nil || !u.Active || !u.Has(letterApprovers...) {
 			return gongkai.Errorf(gongkai.EForbidden, "文书审批只能由审批人办理")
 		}
@@ -355,7 +335,6 @@ func (l *Letters) Approve(ctx context.Context, id int64, u *gongkai.User) (*stor
 		}
 		return tx.AddEvent(&gongkai.Event{CaseID: c.ID, Actor: u.Username, Kind: "letter_approved", Detail: fmt.Sprintf("审批通过文书「%s」", lt.Title)})
 	})
-	return lt, err
 }
 
 // ready checks that a letter may leave now: reviewed (procedural) or
@@ -502,11 +481,9 @@ func (l *Letters) MarkPrinted(ctx context.Context, id int64, u *gongkai.User) (*
 	})
 }
 
-// dispatchTx runs fn in one transaction on letter id once it may go out
-// (ready): with its case, the agency settings, and whether it concludes
-// the case. It returns the letter as fn left it.
-func (l *Letters) dispatchTx(ctx context.Context, id int64, u *gongkai.User,
-	fn func(tx *store.Tx, lt *store.Letter, c *gongkai.Case, agency replies.Agency, concludes bool) error) (*store.Letter, error) {
+// letterTx runs fn in one write transaction on letter id and its case, and
+// returns the letter as fn left it.
+func (l *Letters) letterTx(ctx context.Context, id int64, fn func(tx *store.Tx, lt *store.Letter, c *gongkai.Case) error) (*store.Letter, error) {
 	var lt *store.Letter
 	err := l.Cases.DB.Update(ctx, func(tx *store.Tx) error {
 		var c *gongkai.Case
@@ -514,6 +491,17 @@ func (l *Letters) dispatchTx(ctx context.Context, id int64, u *gongkai.User,
 		if lt, c, err = letterAndCase(tx, id); err != nil {
 			return err
 		}
+		return fn(tx, lt, c)
+	})
+	return lt, err
+}
+
+// dispatchTx runs fn in one transaction on letter id once it may go out
+// (ready): with its case, the agency settings, and whether it concludes
+// the case. It returns the letter as fn left it.
+func (l *Letters) dispatchTx(ctx context.Context, id int64, u *gongkai.User,
+	fn func(tx *store.Tx, lt *store.Letter, c *gongkai.Case, agency replies.Agency, concludes bool) error) (*store.Letter, error) {
+	return l.letterTx(ctx, id, func(tx *store.Tx, lt *store.Letter, c *gongkai.Case) error {
 		concludes, err := ready(lt, c, u)
 		if err != nil {
 			return err
@@ -524,7 +512,6 @@ func (l *Letters) dispatchTx(ctx context.Context, id int64, u *gongkai.User,
 		}
 		return fn(tx, lt, c, agency, concludes)
 	})
-	return lt, err
 }
 
 // PrintPage renders the A4 print page of a letter: the dispatched letter with
