@@ -76,7 +76,7 @@ func (r *rules) extractDescription(f *found, o extractOpts) {
 		var items []string
 		start := k.line + 1
 		if ok {
-			items = append(items, cleanItem(k.value.w))
+			items = append(items, r.splitItems(k.value.w)...)
 		} else {
 			for _, kk := range f.kvs {
 				if kk.field == "description" {
