@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"slices"
 
 	"gongkai"
 	"gongkai/store"
@@ -18,9 +19,10 @@ type Service struct {
 	DB  *store.DB
 	Cal Calendar
 	Log *slog.Logger
-	// Suggest, when set, proposes a department (and reasons) for a new case
-	// from its text; the classifier provides it.
-	Suggest func(subject, text string) (department string, reasons []gongkai.Reason)
+	// Suggest, when set, reads the text of a new case as the classifier
+	// reads mail: File takes its department and, for a text that reads as
+	// a 信访/complaint, its nature (the registrar confirms or changes both).
+	Suggest func(subject, text string) gongkai.Verdict
 	// RulesChanged is called with every routing rule after an admin edits
 	// them, so the classifier reloads without a restart.
 	RulesChanged func(rules []store.RoutingRule) error
@@ -57,9 +59,9 @@ func (s *Service) File(ctx context.Context, app gongkai.Application, ch gongkai.
 	}
 	// Classify before the write transaction: the single writer should not
 	// wait on CPU work.
-	var department string
+	var v gongkai.Verdict
 	if s.Suggest != nil {
-		department, _ = s.Suggest("", app.FullDescription())
+		v = s.Suggest("", app.FullDescription())
 	}
 	err = s.DB.Update(ctx, func(tx *store.Tx) error {
 		if idemKey != "" {
@@ -85,7 +87,15 @@ func (s *Service) File(ctx context.Context, app gongkai.Application, ch gongkai.
 		if err := Register(c, tx.Now, s.Cal); err != nil {
 			return err
 		}
-		c.Department = department
+		c.Department = v.Department
+		// A 信访/complaint in the form of a request is still counted as an
+		// application (RULES.md §7); the nature tells the registrar that it
+		// needs a 不予处理 answer or a hand-over (Art. 39), as for mail.
+		flag := ""
+		if v.Nature == gongkai.KindComplaint {
+			c.Nature = string(gongkai.KindComplaint)
+			flag = "；内容像是信访、投诉或举报，来件性质暂定为「" + gongkai.KindComplaint.Label() + "」，请登记时核实（《条例》第三十九条）"
+		}
 		no, err := tx.NextCaseNo(c.ReceivedOn.Year())
 		if err != nil {
 			return err
@@ -100,7 +110,8 @@ func (s *Service) File(ctx context.Context, app gongkai.Application, ch gongkai.
 			return err
 		}
 		return tx.AddEvent(&gongkai.Event{CaseID: c.ID, Actor: actor, Kind: "registered",
-			Detail: fmt.Sprintf("通过%s收到申请，受理编号 %s，收到申请之日 %s，答复期限 %s", ch.Label(), c.No, c.ReceivedOn.Chinese(), c.DueOn.Chinese())})
+			Detail: fmt.Sprintf("通过%s收到申请，受理编号 %s，收到申请之日 %s，答复期限 %s%s", ch.Label(), c.No, c.ReceivedOn.Chinese(), c.DueOn.Chinese(), flag),
+			Reason: reasonsText(slices.DeleteFunc(v.Reasons, func(r gongkai.Reason) bool { return r.Field != "department" && r.Field != "nature" }))})
 	})
 	if err != nil {
 		return nil, false, err

@@ -121,6 +121,71 @@ func TestChatAPI(t *testing.T) {
 	}
 }
 
+// TestChatComplaintInsisted: a citizen who insists that a complaint is a
+// disclosure request gets a case (RULES.md §7), but the registrar sees it
+// marked: nature 信访举报投诉, and why, in the history. A plain request
+// filed the same way stays a request.
+func TestChatComplaintInsisted(t *testing.T) {
+	ta := startApp(t, testConfig(filepath.Join(t.TempDir(), "g.db")))
+	ta.addUser(t, "reg", gongkai.RoleRegistrar)
+	reg := login(t, ta, "reg")
+	tests := []struct {
+		name  string
+		turns []string
+		want  gongkai.MessageKind
+		flag  bool
+	}{
+		{"complaint insisted", []string{"我要举报隔壁工地夜间施工扰民，请你们立即查处", "我坚持申请",
+			"个人，我叫张三，身份证110101199003074477", "电话13800000000，自取", "确认提交"}, gongkai.KindComplaint, true},
+		{"plain request", []string{oneMessage, "确认提交"}, gongkai.KindRequest, false},
+	}
+	for _, tt := range tests {
+		var sess, no string
+		for _, turn := range tt.turns {
+			body := map[string]any{"text": turn}
+			if sess != "" {
+				body["session"] = sess
+			}
+			status, res := chat(t, ta.URL, body)
+			if status != http.StatusOK {
+				t.Fatalf("%s: %q: status %d %v", tt.name, turn, status, res)
+			}
+			sess, _ = res["session"].(string)
+			no, _ = res["case_no"].(string)
+		}
+		if no == "" {
+			t.Fatalf("%s: no case filed", tt.name)
+		}
+		c := caseByNo(t, ta.DB, no)
+		if gongkai.MessageKind(c.Nature) != tt.want || c.Status != gongkai.StatusRegistered {
+			t.Errorf("%s: case nature %q status %q, want %q awaiting the registrar", tt.name, c.Nature, c.Status, tt.want)
+		}
+		var events []gongkai.Event
+		if err := ta.DB.View(context.Background(), func(tx *store.Tx) error {
+			var err error
+			events, err = tx.Events(c.ID)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if len(events) == 0 || events[0].Kind != "registered" {
+			t.Fatalf("%s: history %+v", tt.name, events)
+		}
+		if got := strings.Contains(events[0].Detail, "请登记时核实"); got != tt.flag {
+			t.Errorf("%s: registered event %q: flagged for the registrar = %v, want %v", tt.name, events[0].Detail, got, tt.flag)
+		}
+		// The registrar sees the nature on the case page.
+		_, page := get(t, reg, ta.URL+"/staff/cases/"+no)
+		want := `<dd id="nature">` + tt.want.Label() + `</dd>`
+		if tt.flag {
+			want = `<dd id="nature" class="warn">` + tt.want.Label() + `</dd>`
+		}
+		if !strings.Contains(page, want) {
+			t.Errorf("%s: case page lacks %s", tt.name, want)
+		}
+	}
+}
+
 // TestChatPageWithoutJavaScript posts the page's form as a browser without
 // JavaScript does: each post redirects to the page, which shows the whole
 // conversation; a reload resumes it; CSRF is checked.

@@ -152,9 +152,8 @@ func newClassifier(a *App) (caseflow.Classifier, error) {
 	// Admin edits of the routing rules take effect without a restart, and the
 	// web form and chat-bot get the same department suggestion as e-mail.
 	a.Cases.RulesChanged = d.reload
-	a.Cases.Suggest = func(subject, text string) (string, []gongkai.Reason) {
-		v := d.c.Load().ClassifyText(subject, text, nil)
-		return v.Department, v.Reasons
+	a.Cases.Suggest = func(subject, text string) gongkai.Verdict {
+		return d.c.Load().ClassifyText(subject, text, nil)
 	}
 	return d, nil
 }
