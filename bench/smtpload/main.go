@@ -41,6 +41,7 @@ func main() {
 	conns := flag.Int("conns", 16, "SMTP connections")
 	imapMode := flag.Bool("imap", false, "measure IMAP intake instead (needs GONGKAI_TEST_IMAP_*)")
 	keep := flag.Bool("keep", false, "keep the temporary directory")
+	binFlag := flag.String("bin", "", "run this gongkai binary instead of building one from this tree (to compare two builds)")
 	to := flag.String("to", "", "only send the load to this SMTP address (a server started by hand, e.g. under strace or perf)")
 	client := flag.String("client", "lean", `SMTP client: "lean" (pre-stuffed messages, pipelined envelope) or "gosmtp" (go-smtp's client, which dot-stuffs byte by byte while sending)`)
 	flag.Parse()
@@ -67,6 +68,7 @@ func main() {
 		fmt.Printf("%s: %.0f msgs/s accepted, %v for %d\n", *to, rate, d.Round(time.Millisecond), len(msgs))
 		return
 	}
+	gongkaiBin = *binFlag
 	if err := run(*n, *conns, *imapMode, *keep); err != nil {
 		fmt.Fprintln(os.Stderr, "smtpload:", err)
 		os.Exit(1)
@@ -85,9 +87,12 @@ func run(n, conns int, imapMode, keep bool) error {
 	msgs, total := mailgen.Corpus(n)
 	fmt.Printf("%.1f MB, %.1f KB average\n", float64(total)/1e6, float64(total)/float64(n)/1e3)
 
-	bin := filepath.Join(dir, "gongkai")
-	if out, err := exec.Command("go", "build", "-o", bin, "gongkai/cmd/gongkai").CombinedOutput(); err != nil {
-		return fmt.Errorf("building gongkai: %v\n%s", err, out)
+	bin := gongkaiBin
+	if bin == "" {
+		bin = filepath.Join(dir, "gongkai")
+		if out, err := exec.Command("go", "build", "-o", bin, "gongkai/cmd/gongkai").CombinedOutput(); err != nil {
+			return fmt.Errorf("building gongkai: %v\n%s", err, out)
+		}
 	}
 	if imapMode {
 		return runIMAP(dir, bin, msgs)
@@ -192,6 +197,9 @@ func procIO(pid int) (map[string]int64, error) {
 	}
 	return m, nil
 }
+
+// gongkaiBin is the binary to measure; "" builds one from this tree.
+var gongkaiBin string
 
 // useGoSMTP selects go-smtp's client instead of the lean one (client.go).
 var useGoSMTP bool
