@@ -62,7 +62,8 @@ func runIMAP(dir, bin string, msgs [][]byte) error {
 	fmt.Printf("loaded %d messages into %s in %v\n", sel.NumMessages, box, time.Since(t0).Round(time.Millisecond))
 
 	dbPath := filepath.Join(dir, "imap.db")
-	cmd := exec.Command(bin, "serve", "--db", dbPath, "--http", freeAddr(), "--smtp", "", "--imap", addr, "--imap-mailbox", box, "--imap-tls", "none", "--imap-user", user)
+	httpAddr := freeAddr()
+	cmd := exec.Command(bin, "serve", "--db", dbPath, "--http", httpAddr, "--smtp", "", "--imap", addr, "--imap-mailbox", box, "--imap-tls", "none", "--imap-user", user)
 	cmd.Env = append(os.Environ(), "GONGKAI_IMAP_PASSWORD="+pass)
 	logf, _ := os.Create(filepath.Join(dir, "serve-imap.log"))
 	cmd.Stdout, cmd.Stderr = logf, logf
@@ -72,6 +73,11 @@ func runIMAP(dir, bin string, msgs [][]byte) error {
 	}
 	defer stopGently(cmd)
 	peak := watchMemory(cmd.Process.Pid)
+	// The server creates (and migrates) the database: only then is it read
+	// here, so that a -bin of another version is not handed a newer schema.
+	if err := waitListen(httpAddr); err != nil {
+		return err
+	}
 	d, err := waitFiled(dbPath, len(msgs), start)
 	if err != nil {
 		return err
