@@ -7,6 +7,7 @@
 package annual
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -265,12 +266,98 @@ func (s *Service) options(ctx context.Context, year int, proOverride, textsOverr
 	if opt.Proactive, opt.Texts, opt.LastYearProactive, err = d.inputs(proOverride, textsOverride); err != nil {
 		return opt, fmt.Errorf("annual: inputs of %d: %w", year, err)
 	}
+	if opt.LastYearCarriedOut, err = s.carriedOut(ctx, year-1); err != nil {
+		return opt, err
+	}
 	notices, paid, err := s.DB.FeeFigures(ctx, year)
 	if err != nil {
 		return opt, fmt.Errorf("annual: fee figures of %d: %w", year, err)
 	}
 	opt.Fees = report.Fees{Notices: notices, AmountYuan: float64(paid)}
 	return opt, nil
+}
+
+// Publish freezes the report of year as published (定稿) by by: its JSON is
+// kept, shown on the report page, and the next year's report checks its
+// 二（上年结转）against this one's 四（RULES.md §2.6 C7). A report whose
+// checks find an error is refused; publishing again replaces it.
+func (s *Service) Publish(ctx context.Context, year int, by string) (*report.Report, error) {
+	r, err := s.Build(ctx, year)
+	if err != nil {
+		return nil, err
+	}
+	return r, s.PublishBuilt(ctx, r, by)
+}
+
+// PublishBuilt publishes r as built (`gongkai report --publish` builds it
+// with its --proactive and --texts files); Publish has the rules.
+func (s *Service) PublishBuilt(ctx context.Context, r *report.Report, by string) error {
+	if !r.OK() {
+		return &gongkai.Error{Kind: gongkai.EConflict, Message: fmt.Sprintf("%d年度报告有 %d 项勾稽关系错误，更正后才能定稿", r.Year, countErrors(r))}
+	}
+	var buf bytes.Buffer
+	if err := r.JSON(&buf); err != nil {
+		return err
+	}
+	err := s.DB.Update(ctx, func(tx *store.Tx) error { return tx.PublishReport(r.Year, buf.String(), by) })
+	if err != nil {
+		return fmt.Errorf("annual: publishing %d: %w", r.Year, err)
+	}
+	return nil
+}
+
+// Published returns the report of year as it was published, or nil when
+// it was not.
+func (s *Service) Published(ctx context.Context, year int) (*report.Published, error) {
+	var p *store.PublishedReport
+	err := s.DB.View(ctx, func(tx *store.Tx) error {
+		var err error
+		p, err = tx.PublishedReport(year)
+		return err
+	})
+	if gongkai.ErrorKind(err) == gongkai.ENotFound {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("annual: published report of %d: %w", year, err)
+	}
+	return &report.Published{Year: p.Year, JSON: p.JSON, By: p.By, At: p.At}, nil
+}
+
+// carriedOut reads row 四（结转下年度）of the published report of year, or
+// nil when that report was not published here.
+func (s *Service) carriedOut(ctx context.Context, year int) (*[7]int, error) {
+	p, err := s.Published(ctx, year)
+	if err != nil || p == nil {
+		return nil, err
+	}
+	var pub struct {
+		Table3 []struct {
+			Key   string `json:"key"`
+			Cells []int  `json:"cells"`
+		} `json:"table3"`
+	}
+	if err := json.Unmarshal([]byte(p.JSON), &pub); err != nil {
+		return nil, fmt.Errorf("annual: reading the published report of %d: %w", year, err)
+	}
+	for _, row := range pub.Table3 {
+		if row.Key == report.KeyCarriedOut && len(row.Cells) == 7 {
+			var out [7]int
+			copy(out[:], row.Cells)
+			return &out, nil
+		}
+	}
+	return nil, fmt.Errorf("annual: the published report of %d has no row %s", year, report.KeyCarriedOut)
+}
+
+func countErrors(r *report.Report) int {
+	n := 0
+	for _, c := range r.Failed() {
+		if c.Level == report.LevelError {
+			n++
+		}
+	}
+	return n
 }
 
 // decodeStrict decodes one JSON object, refusing unknown fields and trailing

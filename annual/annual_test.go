@@ -3,6 +3,7 @@ package annual
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -261,5 +262,105 @@ func BenchmarkBuildSeed(b *testing.B) {
 		if _, err := s.Build(ctx, 2024); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestPublish: a published report is kept as it was, and next year's report
+// checks its 二 against it (C7): skipped before publication, passing when
+// the figures agree, a warning naming both figures when they do not. A
+// report with an error in its checks cannot be published.
+func TestPublish(t *testing.T) {
+	ctx := context.Background()
+	s := seeded(t)
+	c7 := func(year int) []report.Check {
+		t.Helper()
+		r, err := s.Build(ctx, year)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []report.Check
+		for _, c := range r.Checks {
+			if c.ID == "C7" {
+				out = append(out, c)
+			}
+		}
+		return out
+	}
+	if cs := c7(2025); len(cs) != 1 || !cs[0].Skipped {
+		t.Fatalf("C7 before 2024 was published: %+v, want one skipped check", cs)
+	}
+	if p, err := s.Published(ctx, 2024); p != nil || err != nil {
+		t.Fatalf("published 2024 before publishing: %v, %v", p, err)
+	}
+	r, err := s.Publish(ctx, 2024, "ap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := s.Published(ctx, 2024)
+	if err != nil || p == nil || p.By != "ap" || p.At.IsZero() {
+		t.Fatalf("published 2024: %+v, %v", p, err)
+	}
+	var want bytes.Buffer
+	if err := r.JSON(&want); err != nil {
+		t.Fatal(err)
+	}
+	if p.JSON != want.String() {
+		t.Errorf("the published JSON is not the report's JSON")
+	}
+	cs := c7(2025)
+	if len(cs) != 7 {
+		t.Fatalf("C7 after publication: %+v, want one check per column", cs)
+	}
+	for _, c := range cs {
+		if !c.OK || c.Skipped {
+			t.Errorf("C7 %s: %+v, want it to pass (0 carried out of 2024, 0 carried into 2025)", c.Column, c)
+		}
+	}
+
+	// The printed 2024 report said something else (published elsewhere,
+	// or the cases were changed after publication): C7 warns.
+	var doc map[string]any
+	if err := json.Unmarshal([]byte(p.JSON), &doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, row := range doc["table3"].([]any) {
+		if row := row.(map[string]any); row["key"] == report.KeyCarriedOut {
+			row["cells"] = []int{2, 0, 0, 0, 0, 0, 2}
+		}
+	}
+	edited, err := json.Marshal(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	printed := string(edited)
+	if err := s.DB.Update(ctx, func(tx *store.Tx) error { return tx.PublishReport(2024, printed, "ap") }); err != nil {
+		t.Fatal(err)
+	}
+	bad := 0
+	for _, c := range c7(2025) {
+		if !c.OK {
+			bad++
+			if c.Level != report.LevelWarning || !strings.Contains(c.Detail, "上年报告四 2") {
+				t.Errorf("C7 %s: %+v", c.Column, c)
+			}
+		}
+	}
+	if bad != 2 {
+		t.Errorf("%d C7 warnings, want 2 (自然人 and 总计)", bad)
+	}
+
+	// A report with an error is refused.
+	if err := s.DB.Update(ctx, func(tx *store.Tx) error {
+		return tx.CreateCase(&gongkai.Case{No: "GK-2023-000001", QueryCode: "X", Channel: gongkai.ChannelPost, Status: gongkai.StatusClosed,
+			ReceivedOn: gongkai.MustDate("2023-03-01"), Result: gongkai.ResultDisclosed, AnsweredOn: gongkai.MustDate("2023-03-10"),
+			Applicant: gongkai.Applicant{Type: "无效类型", Name: "某"}, ClockState: gongkai.ClockStopped}, "")
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Publish(ctx, 2023, "ap"); gongkai.ErrorKind(err) != gongkai.EConflict || !strings.Contains(err.Error(), "勾稽关系错误") {
+		t.Errorf("publishing a report with errors: %v, want a conflict", err)
+	}
+	if p, _ := s.Published(ctx, 2023); p != nil {
+		t.Errorf("a report with errors was published")
 	}
 }

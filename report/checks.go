@@ -65,7 +65,7 @@ func (r *Report) check(opt Options, k *counter, badAppeals sample, lastRecon int
 			add("C7", LevelWarning, name, "", got == last[j], fmt.Sprintf("本年二 %d，上年报告四 %d", got, last[j]))
 		}
 	} else {
-		cs = append(cs, Check{ID: "C7", Level: LevelWarning, Rule: w("rule.C7"), OK: true, Skipped: true, Detail: "未提供上年报告的结转数，未核对"})
+		cs = append(cs, Check{ID: "C7", Level: LevelWarning, Rule: w("rule.C7"), OK: true, Skipped: true, Detail: "没有上年报告的结转数（上年度报告未在本系统定稿），未核对"})
 	}
 	// C8 现行有效件数 carries over.
 	if lp := opt.LastYearProactive; lp != nil {

@@ -10,6 +10,7 @@ package report
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"gongkai"
 )
@@ -248,6 +249,15 @@ func (r *Report) Row(key string) (Row, bool) {
 		return Row{}, false
 	}
 	return r.Table3[i], true
+}
+
+// Published is a year's report as it was published (定稿): its JSON
+// (contracts/annual-report.md), who published it and when.
+type Published struct {
+	Year int
+	JSON string
+	By   string
+	At   time.Time
 }
 
 // OK reports whether no error-level check failed (`gongkai report` exits 3 otherwise).

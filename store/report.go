@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"gongkai"
 )
@@ -149,4 +150,37 @@ func (tx *Tx) AppealsOfCase(caseID int64) ([]gongkai.Appeal, error) {
 		out = append(out, a)
 	}
 	return out, rows.Err()
+}
+
+// PublishedReport is a year's annual report as it was published (定稿).
+type PublishedReport struct {
+	Year int
+	JSON string // contracts/annual-report.md
+	By   string
+	At   time.Time
+}
+
+// PublishReport stores the published report of a year, replacing an earlier
+// one.
+func (tx *Tx) PublishReport(year int, reportJSON, by string) error {
+	_, err := tx.exec(`INSERT INTO published_reports (year, json, published_by, published_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT(year) DO UPDATE SET json = excluded.json, published_by = excluded.published_by, published_at = excluded.published_at`,
+		year, reportJSON, by, ts(tx.Now))
+	if err != nil {
+		return fmt.Errorf("store: publish report %d: %w", year, err)
+	}
+	return nil
+}
+
+// PublishedReport returns the published report of a year (a not-found
+// error when there is none).
+func (tx *Tx) PublishedReport(year int) (*PublishedReport, error) {
+	p := &PublishedReport{Year: year}
+	var at string
+	err := tx.queryRow(`SELECT json, published_by, published_at FROM published_reports WHERE year = ?`, year).Scan(&p.JSON, &p.By, &at)
+	if err != nil {
+		return nil, notFound(err, fmt.Sprintf("%d年度已定稿的报告", year))
+	}
+	p.At = parseTS(at)
+	return p, nil
 }

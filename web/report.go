@@ -24,6 +24,8 @@ type ReportService interface {
 	Build(ctx context.Context, year int) (*report.Report, error)
 	Inputs(ctx context.Context, year int) (report.Proactive, report.Texts, error)
 	SaveInputs(ctx context.Context, year int, p report.Proactive, t report.Texts, by string) error
+	Publish(ctx context.Context, year int, by string) (*report.Report, error)
+	Published(ctx context.Context, year int) (*report.Published, error)
 }
 
 // Reports serves the annual report pages (issue 7) and the working-day
@@ -34,6 +36,10 @@ type Reports struct {
 
 // Roles that edit the report's inputs (section 二 and the prose).
 var reportEditors = []gongkai.Role{gongkai.RoleRegistrar, gongkai.RoleAdmin}
+
+// Roles that publish (定稿) a year's report: the leader who approves it, or
+// an administrator.
+var reportPublishers = []gongkai.Role{gongkai.RoleApprover, gongkai.RoleAdmin}
 
 // casesPerPage is the length of one page of a drill-down list.
 const casesPerPage = 100
@@ -50,6 +56,8 @@ func (rp *Reports) Register(r *gin.Engine, s *Server) {
 	st.GET("/report/:year/cases", h.cases)
 	st.GET("/report/:year/inputs", s.requireRole(reportEditors...), h.inputsForm)
 	st.POST("/report/:year/inputs", s.requireRole(reportEditors...), h.inputsSave)
+	st.POST("/report/:year/publish", s.requireRole(reportPublishers...), h.publish)
+	st.GET("/report/:year/published.json", h.publishedJSON)
 	adm := st.Group("/admin", s.requireRole(gongkai.RoleAdmin))
 	adm.GET("/calendar", h.calendarPage)
 	adm.POST("/calendar/day", h.calendarDay)
@@ -137,11 +145,68 @@ func (h *reportPages) year(c *gin.Context) {
 		h.fail(c, err)
 		return
 	}
+	pub, err := h.svc.Published(c.Request.Context(), year)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	changed := false
+	if pub != nil {
+		var now bytes.Buffer
+		if err := r.JSON(&now); err != nil {
+			h.fail(c, err)
+			return
+		}
+		changed = now.String() != pub.JSON
+	}
 	h.Render(c, http.StatusOK, "report", gin.H{
 		"Title": fmt.Sprintf("%d年度报告", year), "Year": year, "Report": r, "Body": body,
 		"Checks": checkRows(r), "OK": r.OK(), "Failed": len(r.Failed()),
 		"CanEdit": CurrentUser(c).Has(reportEditors...), "Saved": c.Query("saved") != "",
+		"Published": pub, "Changed": changed, "CanPublish": CurrentUser(c).Has(reportPublishers...),
+		"JustPublished": c.Query("published") != "", "PublishError": c.Query("error"),
 	})
+}
+
+// publish freezes the year's report as published (定稿); a report with
+// errors in its checks is refused, and the page says why.
+func (h *reportPages) publish(c *gin.Context) {
+	year, ext, ok := parseReportYear(c.Param("year"))
+	if !ok || ext != "" {
+		h.errorPage(c, http.StatusNotFound, "页面不存在")
+		return
+	}
+	u := CurrentUser(c)
+	if _, err := h.svc.Publish(c.Request.Context(), year, u.Username); err != nil {
+		if httpStatus(err) >= 500 {
+			h.fail(c, err)
+			return
+		}
+		c.Redirect(http.StatusSeeOther, fmt.Sprintf("/staff/report/%d?error=%s", year, url.QueryEscape(gongkai.ErrorMessage(err))))
+		return
+	}
+	h.Log.Info("report published", "year", year, "user", u.Username)
+	c.Redirect(http.StatusSeeOther, fmt.Sprintf("/staff/report/%d?published=1", year))
+}
+
+// publishedJSON is the year's report as it was published.
+func (h *reportPages) publishedJSON(c *gin.Context) {
+	year, ext, ok := parseReportYear(c.Param("year"))
+	if !ok || ext != "" {
+		h.errorPage(c, http.StatusNotFound, "页面不存在")
+		return
+	}
+	pub, err := h.svc.Published(c.Request.Context(), year)
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	if pub == nil {
+		h.errorPage(c, http.StatusNotFound, fmt.Sprintf("%d年度报告尚未定稿", year))
+		return
+	}
+	c.Header("Content-Disposition", fmt.Sprintf(`attachment; filename="annual-report-%d-published.json"`, year))
+	c.Data(http.StatusOK, "application/json; charset=utf-8", []byte(pub.JSON))
 }
 
 // officialMarkup is the report as report.HTML prints it, without its page

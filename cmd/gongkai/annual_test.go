@@ -264,3 +264,99 @@ func TestCalendarAdmin(t *testing.T) {
 		t.Errorf("after restart: Due = %s, %v; want 2028-03-30", due, err)
 	}
 }
+
+// TestReportPublish: the leader publishes (定稿) a year's report from its
+// page; the page then says who and when, the frozen JSON downloads, and
+// next year's report checks its 上年结转 against it (C7). A registrar can
+// neither see the button nor post the form; a report with errors is refused
+// with the reason on the page; a case changed after publication is noticed.
+func TestReportPublish(t *testing.T) {
+	dbPath := filepath.Join(t.TempDir(), "g.db")
+	if code, out, errs := runCLI(t, "import", "../../report/testdata/seed2024.csv", "--db", dbPath); code != 0 {
+		t.Fatalf("import: %d %s %s", code, out, errs)
+	}
+	ta := startApp(t, testConfig(dbPath))
+	ta.addUser(t, "reg", gongkai.RoleRegistrar)
+	ta.addUser(t, "boss", gongkai.RoleApprover)
+	reg, boss := login(t, ta, "reg"), login(t, ta, "boss")
+
+	_, page := get(t, reg, ta.URL+"/staff/report/2024")
+	if !strings.Contains(page, "本年度报告尚未定稿") || strings.Contains(page, `id="publish"`) {
+		t.Errorf("registrar's page: want 尚未定稿 and no publish button")
+	}
+	if status, _, _ := postForm(t, reg, ta.URL+"/staff/report/2024/publish", hidden(t, page)); status != http.StatusForbidden {
+		t.Errorf("registrar publishing: %d, want 403", status)
+	}
+	if status, _ := get(t, reg, ta.URL+"/staff/report/2024/published.json"); status != http.StatusNotFound {
+		t.Errorf("published.json before publication: %d, want 404", status)
+	}
+	_, page = get(t, boss, ta.URL+"/staff/report/2024")
+	if !strings.Contains(page, `id="publish"`) {
+		t.Fatalf("approver's page has no publish button")
+	}
+	// Without the CSRF token nothing happens.
+	if status, _, _ := postForm(t, boss, ta.URL+"/staff/report/2024/publish", url.Values{}); status != http.StatusForbidden {
+		t.Errorf("publishing without CSRF: %d, want 403", status)
+	}
+	status, _, resp := postForm(t, boss, ta.URL+"/staff/report/2024/publish", hidden(t, page))
+	if status != http.StatusSeeOther || resp.Header.Get("Location") != "/staff/report/2024?published=1" {
+		t.Fatalf("publish: %d → %s", status, resp.Header.Get("Location"))
+	}
+	_, page = get(t, boss, ta.URL+"/staff/report/2024?published=1")
+	for _, want := range []string{"已定稿", "由 boss 定稿", "/staff/report/2024/published.json", "按当前数据重新定稿"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("page after publishing lacks %q", want)
+		}
+	}
+	if strings.Contains(page, `id="changed-since"`) {
+		t.Errorf("page says the data changed right after publishing")
+	}
+	status, js := get(t, reg, ta.URL+"/staff/report/2024/published.json")
+	var pub report.Report
+	if status != http.StatusOK || json.Unmarshal([]byte(js), &pub) != nil || pub.Year != 2024 || pub.Table3[0].Cells[6] != 10 {
+		t.Errorf("published.json: %d %.200s", status, js)
+	}
+
+	// 2025 checks its 二 against the published 四.
+	_, page = get(t, reg, ta.URL+"/staff/report/2025")
+	if strings.Contains(page, "上年度报告未在本系统定稿") {
+		t.Errorf("2025 report still skips C7 after 2024 was published")
+	}
+	code, out, errs := runCLI(t, "report", "--year", "2025", "--db", dbPath)
+	if code != 0 || strings.Contains(out, "上年度报告未在本系统定稿") || !strings.Contains(out, "上年报告四 0") {
+		t.Errorf("gongkai report 2025 after publication: %d %s\n%.300s", code, errs, out)
+	}
+
+	// A case of 2024 changed after publication: the page says so.
+	if err := ta.DB.Update(context.Background(), func(tx *store.Tx) error {
+		c, err := tx.CaseByNo(seedPartial[0])
+		if err != nil {
+			return err
+		}
+		c.Applicant.Type = gongkai.Enterprise
+		return tx.UpdateCase(c)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, page = get(t, reg, ta.URL+"/staff/report/2024"); !strings.Contains(page, `id="changed-since"`) {
+		t.Errorf("page does not notice the change since publication")
+	}
+
+	// A year whose report has an error is refused, with the reason.
+	if err := ta.DB.Update(context.Background(), func(tx *store.Tx) error {
+		return tx.CreateCase(&gongkai.Case{No: "GK-2023-000001", QueryCode: "X", Channel: gongkai.ChannelPost, Status: gongkai.StatusClosed,
+			ReceivedOn: gongkai.MustDate("2023-03-01"), Result: gongkai.ResultDisclosed, AnsweredOn: gongkai.MustDate("2023-03-10"),
+			Applicant: gongkai.Applicant{Type: "无效类型", Name: "某"}, ClockState: gongkai.ClockStopped}, "")
+	}); err != nil {
+		t.Fatal(err)
+	}
+	_, page = get(t, boss, ta.URL+"/staff/report/2023")
+	status, _, resp = postForm(t, boss, ta.URL+"/staff/report/2023/publish", hidden(t, page))
+	if status != http.StatusSeeOther {
+		t.Fatalf("publishing 2023: %d", status)
+	}
+	_, page = get(t, boss, ta.URL+resp.Header.Get("Location"))
+	if !strings.Contains(page, `id="publish-error"`) || !strings.Contains(page, "勾稽关系错误") || !strings.Contains(page, "本年度报告尚未定稿") {
+		t.Errorf("page after a refused publication lacks the reason")
+	}
+}

@@ -51,6 +51,7 @@ func cmdReport(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 	proactive := fs.String("proactive", "", "第二部分（主动公开）数据 JSON 文件")
 	texts := fs.String("texts", "", "正文（一、五、六）JSON 文件")
 	agency := fs.String("agency", envOr("GONGKAI_AGENCY", "西工区住房和城乡建设局"), "机关名称")
+	publish := fs.String("publish", "", "定稿：以此姓名保存本报告为发布的年度报告（下一年度据此核对上年结转，C7）；报告有错误时不保存")
 	if _, err := parseArgs(fs, args); err != nil {
 		return err
 	}
@@ -92,8 +93,17 @@ func cmdReport(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 	} else if _, err := stdout.Write(buf.Bytes()); err != nil {
 		return err
 	}
+	if *publish != "" && r.OK() {
+		if err := svc.PublishBuilt(ctx, r, *publish); err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "%d年度报告已定稿（%s）\n", *year, *publish)
+	}
 	if !r.OK() {
 		var b strings.Builder
+		if *publish != "" {
+			b.WriteString("未定稿。")
+		}
 		b.WriteString("报告未通过一致性校验：")
 		for _, c := range r.Failed() {
 			if c.Level == report.LevelError {

@@ -143,4 +143,30 @@ func TestReportFailingCheckExits3(t *testing.T) {
 	if !strings.Contains(errs, "C") {
 		t.Errorf("stderr does not name the rule: %s", errs)
 	}
+	// --publish does not publish it.
+	if code, _, errs := runCLI(t, "report", "--year", "2024", "--db", db, "--publish", "张主任"); code != 3 || !strings.Contains(errs, "未定稿") {
+		t.Errorf("--publish of a failing report: exit %d, stderr %s", code, errs)
+	}
+	if _, out, _ := runCLI(t, "report", "--year", "2025", "--db", db); !strings.Contains(out, "上年度报告未在本系统定稿") {
+		t.Errorf("a failing 2024 report was published")
+	}
+}
+
+// TestReportPublishCLI: `gongkai report --publish NAME` keeps the report as
+// published, and the next year's report checks its carry-over against it.
+func TestReportPublishCLI(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "g.db")
+	if code, out, errs := runCLI(t, "import", "../../report/testdata/seed2024.csv", "--db", db); code != 0 {
+		t.Fatalf("import: %d %s %s", code, out, errs)
+	}
+	if _, out, _ := runCLI(t, "report", "--year", "2025", "--db", db); !strings.Contains(out, "上年度报告未在本系统定稿") {
+		t.Errorf("C7 not skipped before publication")
+	}
+	code, _, errs := runCLI(t, "report", "--year", "2024", "--db", db, "--format", "md", "--publish", "张主任")
+	if code != 0 || !strings.Contains(errs, "2024年度报告已定稿（张主任）") {
+		t.Fatalf("--publish: exit %d, stderr %s", code, errs)
+	}
+	if code, out, _ := runCLI(t, "report", "--year", "2025", "--db", db); code != 0 || strings.Contains(out, "上年度报告未在本系统定稿") || !strings.Contains(out, "上年报告四 0") {
+		t.Errorf("2025 after publishing 2024: exit %d\n%.400s", code, out)
+	}
 }
