@@ -126,8 +126,6 @@ func timely(c *gongkai.Case, a Action, today gongkai.Date) bool {
 	return true
 }
 
-// permit checks the role, the case binding, the status and the date-free
-// legal conditions of a on c.
 // own reports whether the user is the one who asked for what awaits
 // approval: the approver must be someone else (separation of duties). An
 // administrator may still act, for an office with a single leader; the
@@ -136,6 +134,8 @@ func own(by string, u *gongkai.User, admin bool) bool {
 	return by != "" && by == u.Username && !admin
 }
 
+// permit checks the role, the case binding, the status and the date-free
+// legal conditions of a on c.
 func permit(c *gongkai.Case, u *gongkai.User, a Action) *gongkai.Error {
 	r, ok := rules[a]
 	if !ok {
