@@ -159,14 +159,12 @@ func HeaderMessageID(raw []byte) string {
 // transaction, so that Intake.ReceiveBatch can store and file it with one
 // write. Listeners call it in their own goroutines (parallel parsing).
 //
-// Preparing and rendering receipts take at most GOMAXPROCS-1 processors
-// (at least one): the single writer must find a free processor whenever
-// SQLite hands control back to Go, or it waits for the scheduler to preempt
-// a parser — up to 10 ms each time — and every session waits with it.
+// Preparing and rendering receipts leave a processor to the single writer
+// while it writes, and use every processor while it does not (cpuGate).
 func (in *Intake) Prepare(m *Incoming) {
 	in.initReceipts()
-	in.cpuSlots <- struct{}{}
-	defer func() { <-in.cpuSlots }()
+	in.cpu.acquire()
+	defer in.cpu.release()
 	arrived := m.Arrived
 	if arrived.IsZero() {
 		arrived = time.Now()
@@ -295,7 +293,7 @@ type Intake struct {
 
 	// Receipts rendered after the commit (receipts.go).
 	receiptsOnce sync.Once
-	cpuSlots     chan struct{} // Prepare and rendering, GOMAXPROCS-1 at once
+	cpu          *cpuGate // Prepare and rendering beside the writer
 	receiptsWake chan struct{}
 	inflight     atomic.Int64 // batches being rendered
 	rmu          sync.Mutex
@@ -454,6 +452,7 @@ func (in *Intake) processIDs(ctx context.Context, ids []int64) error {
 func (in *Intake) filingTx(ps []*parsed, update func(func(*store.Tx) error) error, fn func(*store.Tx) error) error {
 	in.initReceipts()
 	var undo func()
+	in.cpu.writing(true)
 	err := update(func(tx *store.Tx) error {
 		var err error
 		if undo, err = in.storeRendered(tx); err != nil {
@@ -461,6 +460,7 @@ func (in *Intake) filingTx(ps []*parsed, update func(func(*store.Tx) error) erro
 		}
 		return fn(tx)
 	})
+	in.cpu.writing(false)
 	if err != nil {
 		if undo != nil {
 			undo()

@@ -71,8 +71,8 @@ func (in *Intake) renderAfterCommit(ps []*parsed) {
 	in.inflight.Add(1)
 	go func() {
 		defer in.inflight.Add(-1)
-		in.cpuSlots <- struct{}{}
-		defer func() { <-in.cpuSlots }()
+		in.cpu.acquire()
+		defer in.cpu.release()
 		out := make([]renderedReceipt, len(jobs))
 		for i, j := range jobs {
 			out[i] = in.render(j)
@@ -253,7 +253,7 @@ func (in *Intake) runReceipts(ctx context.Context) {
 
 func (in *Intake) initReceipts() {
 	in.receiptsOnce.Do(func() {
-		in.cpuSlots = make(chan struct{}, max(1, runtime.GOMAXPROCS(0)-1))
+		in.cpu = newCPUGate(runtime.GOMAXPROCS(0))
 		in.receiptsWake = make(chan struct{}, 1)
 	})
 }
