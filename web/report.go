@@ -89,6 +89,17 @@ func (h *reportPages) years(c *gin.Context) {
 	h.Render(c, http.StatusOK, "report_years", gin.H{"Title": "政府信息公开工作年度报告", "Years": years, "Due": now - 1})
 }
 
+// plainYear reads the :year of a page that has no file extension, or
+// answers 404.
+func (h *reportPages) plainYear(c *gin.Context) (int, bool) {
+	year, ext, ok := parseReportYear(c.Param("year"))
+	if !ok || ext != "" {
+		h.errorPage(c, http.StatusNotFound, "页面不存在")
+		return 0, false
+	}
+	return year, true
+}
+
 // parseReportYear splits "2024" or "2024.md" into the year and the format.
 func parseReportYear(p string) (year int, ext string, ok bool) {
 	p, ext, _ = strings.Cut(p, ".")
@@ -171,9 +182,8 @@ func (h *reportPages) year(c *gin.Context) {
 // publish freezes the year's report as published (定稿); a report with
 // errors in its checks is refused, and the page says why.
 func (h *reportPages) publish(c *gin.Context) {
-	year, ext, ok := parseReportYear(c.Param("year"))
-	if !ok || ext != "" {
-		h.errorPage(c, http.StatusNotFound, "页面不存在")
+	year, ok := h.plainYear(c)
+	if !ok {
 		return
 	}
 	u := CurrentUser(c)
@@ -191,9 +201,8 @@ func (h *reportPages) publish(c *gin.Context) {
 
 // publishedJSON is the year's report as it was published.
 func (h *reportPages) publishedJSON(c *gin.Context) {
-	year, ext, ok := parseReportYear(c.Param("year"))
-	if !ok || ext != "" {
-		h.errorPage(c, http.StatusNotFound, "页面不存在")
+	year, ok := h.plainYear(c)
+	if !ok {
 		return
 	}
 	pub, err := h.svc.Published(c.Request.Context(), year)
@@ -342,9 +351,8 @@ func newInputsView(p report.Proactive, t report.Texts) inputsView {
 }
 
 func (h *reportPages) inputsForm(c *gin.Context) {
-	year, ext, ok := parseReportYear(c.Param("year"))
-	if !ok || ext != "" {
-		h.errorPage(c, http.StatusNotFound, "页面不存在")
+	year, ok := h.plainYear(c)
+	if !ok {
 		return
 	}
 	p, t, err := h.svc.Inputs(c.Request.Context(), year)
@@ -362,9 +370,8 @@ func (h *reportPages) renderInputs(c *gin.Context, status, year int, v inputsVie
 // inputsSave stores the form; a bad number re-shows the form as typed with
 // every problem listed, and nothing is saved.
 func (h *reportPages) inputsSave(c *gin.Context) {
-	year, ext, ok := parseReportYear(c.Param("year"))
-	if !ok || ext != "" {
-		h.errorPage(c, http.StatusNotFound, "页面不存在")
+	year, ok := h.plainYear(c)
+	if !ok {
 		return
 	}
 	var errs []string

@@ -31,12 +31,19 @@ var reDrillItem = regexp.MustCompile(`<li><a href="/staff/cases/(GK-\d{4}-\d{6})
 // TestAnnualReportPages: the seed ledger imported with the CLI shows on the
 // staff report page with its drill-downs, checks and downloads; the inputs
 // form saves and the report then prints the saved text.
-func TestAnnualReportPages(t *testing.T) {
+// seededApp serves a database holding the seed's ten 2024 applications,
+// imported from the ledger with `gongkai import`.
+func seededApp(t *testing.T) (*testApp, string) {
+	t.Helper()
 	dbPath := filepath.Join(t.TempDir(), "g.db")
 	if code, out, errs := runCLI(t, "import", "../../report/testdata/seed2024.csv", "--db", dbPath); code != 0 {
 		t.Fatalf("import: %d %s %s", code, out, errs)
 	}
-	ta := startApp(t, testConfig(dbPath))
+	return startApp(t, testConfig(dbPath)), dbPath
+}
+
+func TestAnnualReportPages(t *testing.T) {
+	ta, dbPath := seededApp(t)
 	ta.addUser(t, "reg", gongkai.RoleRegistrar)
 	ta.addUser(t, "hand", gongkai.RoleHandler)
 	reg := login(t, ta, "reg")
@@ -271,11 +278,7 @@ func TestCalendarAdmin(t *testing.T) {
 // neither see the button nor post the form; a report with errors is refused
 // with the reason on the page; a case changed after publication is noticed.
 func TestReportPublish(t *testing.T) {
-	dbPath := filepath.Join(t.TempDir(), "g.db")
-	if code, out, errs := runCLI(t, "import", "../../report/testdata/seed2024.csv", "--db", dbPath); code != 0 {
-		t.Fatalf("import: %d %s %s", code, out, errs)
-	}
-	ta := startApp(t, testConfig(dbPath))
+	ta, dbPath := seededApp(t)
 	ta.addUser(t, "reg", gongkai.RoleRegistrar)
 	ta.addUser(t, "boss", gongkai.RoleApprover)
 	reg, boss := login(t, ta, "reg"), login(t, ta, "boss")
