@@ -227,3 +227,36 @@ func BenchmarkDraftEditedTemplate(b *testing.B) {
 		}
 	}
 }
+
+// TestLetterApproveOwnDraft: a leader who also handles cases and drafted
+// the answer cannot approve the final letter (which approves the answer);
+// another approver can.
+func TestLetterApproveOwnDraft(t *testing.T) {
+	ctx := context.Background()
+	l, s, _ := newLetters(t)
+	hap := user("hap", "城建科", gongkai.RoleHandler, gongkai.RoleApprover)
+	c := fileCase(t, s)
+	for _, in := range []caseflow.Input{{Action: caseflow.ActRegister, Actor: lReg}, {Action: caseflow.ActAssign, Actor: lReg, Department: "城建科", Assignee: "hap"},
+		{Action: caseflow.ActDraftAnswer, Actor: hap, Result: gongkai.ResultNotHeld}} {
+		if _, err := s.Act(ctx, c.No, in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	lt, err := l.Draft(ctx, c.No, caseflow.DraftInput{}, hap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	filled := strings.NewReplacer("【待填写：", "", "】", "").Replace(lt.Body)
+	if _, err := l.Edit(ctx, lt.ID, "", filled, hap); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Review(ctx, lt.ID, lReg, true, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Approve(ctx, lt.ID, hap); gongkai.ErrorKind(err) != gongkai.EForbidden || !strings.Contains(err.Error(), "本人拟写") {
+		t.Errorf("the drafter approving: %v, want forbidden", err)
+	}
+	if _, err := l.Approve(ctx, lt.ID, lBoss); err != nil {
+		t.Errorf("another approver: %v", err)
+	}
+}
