@@ -194,3 +194,20 @@ func benchRead(b *testing.B, read func(*dataReader, []byte) (int, error)) {
 		}
 	}
 }
+
+// FuzzDataReaderPatch: any input, any split into network reads and caller
+// buffers, any limit: the patched reader agrees with the original.
+func FuzzDataReaderPatch(f *testing.F) {
+	for _, s := range []string{"a\r\n.\r\n", "..x\r\n.\r\n", "\r\r\n.\r\n", "x\ry\n.\r\n", ".\r\n", "abc"} {
+		f.Add([]byte(s), int64(1), uint8(3), uint8(7), uint16(0))
+	}
+	f.Fuzz(func(t *testing.T, in []byte, seed int64, chunk, buf uint8, limit uint16) {
+		c, b := 1+int(chunk%64), 1+int(buf%64)
+		want := drive(in, seed, c, b, 16, int64(limit), refRead)
+		got := drive(in, seed, c, b, 16, int64(limit), (*dataReader).Read)
+		if !bytes.Equal(got.out, want.out) || got.err != want.err && !errors.Is(got.err, want.err) || !bytes.Equal(got.rest, want.rest) {
+			t.Fatalf("input %q (chunk %d, buf %d, limit %d):\n got  %q, %v, rest %q\n want %q, %v, rest %q",
+				in, c, b, limit, got.out, got.err, got.rest, want.out, want.err, want.rest)
+		}
+	})
+}
