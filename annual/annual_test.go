@@ -307,6 +307,20 @@ func TestPublish(t *testing.T) {
 	if p.JSON != want.String() {
 		t.Errorf("the published JSON is not the report's JSON")
 	}
+	// The same figures rebuilt do not differ, whatever the checks say; a
+	// changed figure does.
+	again, err := s.Build(ctx, 2024)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again.Checks[0].Detail += "（上年报告后来定稿）"
+	if d, err := p.Differs(again); d || err != nil {
+		t.Errorf("rebuilt report differs from the published one: %v, %v", d, err)
+	}
+	again.Table3[0].Cells[0]++
+	if d, err := p.Differs(again); !d || err != nil {
+		t.Errorf("a changed figure is not noticed: %v, %v", d, err)
+	}
 	cs := c7(2025)
 	if len(cs) != 7 {
 		t.Fatalf("C7 after publication: %+v, want one check per column", cs)

@@ -8,7 +8,9 @@
 package report
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -258,6 +260,27 @@ type Published struct {
 	JSON string
 	By   string
 	At   time.Time
+}
+
+// Differs reports whether r prints anything other than the published
+// report: a figure, a row or the prose. The checks are left out: C7 of a
+// published report changes when the year before is published later.
+func (p *Published) Differs(r *Report) (bool, error) {
+	var pub Report
+	if err := json.Unmarshal([]byte(p.JSON), &pub); err != nil {
+		return false, fmt.Errorf("report: reading the published report of %d: %w", p.Year, err)
+	}
+	now := *r
+	pub.Checks, now.Checks = nil, nil
+	a, err := json.Marshal(pub)
+	if err != nil {
+		return false, err
+	}
+	b, err := json.Marshal(now)
+	if err != nil {
+		return false, err
+	}
+	return !bytes.Equal(a, b), nil
 }
 
 // OK reports whether no error-level check failed (`gongkai report` exits 3 otherwise).

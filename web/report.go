@@ -163,12 +163,10 @@ func (h *reportPages) year(c *gin.Context) {
 	}
 	changed := false
 	if pub != nil {
-		var now bytes.Buffer
-		if err := r.JSON(&now); err != nil {
+		if changed, err = pub.Differs(r); err != nil {
 			h.fail(c, err)
 			return
 		}
-		changed = now.String() != pub.JSON
 	}
 	h.Render(c, http.StatusOK, "report", gin.H{
 		"Title": fmt.Sprintf("%d年度报告", year), "Year": year, "Report": r, "Body": body,
