@@ -2,6 +2,8 @@ package web
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"html/template"
 	"io"
 	"net/http"
@@ -250,7 +252,26 @@ func (h *letterHandlers) approve(c *gin.Context) {
 func (h *letterHandlers) send(c *gin.Context) {
 	id, _ := letterID(c)
 	var atts []gongkai.Attachment
-	if form, err := c.MultipartForm(); err == nil && form != nil {
+	form, err := c.MultipartForm()
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		h.s.errorPage(c, http.StatusRequestEntityTooLarge, fmt.Sprintf("附件过大：附件合计不能超过 %d MB，文书未发出", MaxLetterUpload>>20))
+		return
+	case err != nil && !errors.Is(err, http.ErrNotMultipart):
+		// Never send the letter without the documents it announces.
+		h.s.errorPage(c, http.StatusBadRequest, "附件上传不完整，文书未发出，请重新选择附件后再发送")
+		return
+	}
+	if form != nil {
+		var total int64
+		for _, fh := range form.File["attachments"] {
+			total += fh.Size
+		}
+		if total > MaxLetterUpload {
+			h.s.errorPage(c, http.StatusRequestEntityTooLarge, fmt.Sprintf("附件过大：附件合计不能超过 %d MB，文书未发出", MaxLetterUpload>>20))
+			return
+		}
 		for _, fh := range form.File["attachments"] {
 			f, err := fh.Open()
 			if err != nil {
@@ -269,7 +290,7 @@ func (h *letterHandlers) send(c *gin.Context) {
 			atts = append(atts, gongkai.Attachment{Name: fh.Filename, ContentType: fh.Header.Get("Content-Type"), Size: len(b), Data: b})
 		}
 	}
-	_, err := h.l.SendMail(c.Request.Context(), id, CurrentUser(c), atts)
+	_, err = h.l.SendMail(c.Request.Context(), id, CurrentUser(c), atts)
 	h.done(c, "send", err)
 }
 

@@ -58,7 +58,7 @@ func (s *Server) Handler() (http.Handler, error) {
 	s.limiter = newRateLimiter(s.FileRate, time.Minute)
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
-	r.Use(s.recoverer, securityHeaders, maxBody(1<<20))
+	r.Use(s.recoverer, securityHeaders, s.maxBody)
 	r.HandleMethodNotAllowed = true
 	r.NoRoute(func(c *gin.Context) { s.errorPage(c, http.StatusNotFound, "页面不存在") })
 
@@ -249,21 +249,40 @@ func securityHeaders(c *gin.Context) {
 	c.Next()
 }
 
-// maxBody caps request bodies; a larger body gets 413 when it is read.
-func maxBody(n int64) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		if c.Request.ContentLength > n {
-			c.Header("Connection", "close")
-			if strings.HasPrefix(c.Request.URL.Path, "/api/") {
-				c.AbortWithStatusJSON(http.StatusRequestEntityTooLarge, gin.H{"error": "请求内容过大"})
-			} else {
-				c.AbortWithStatus(http.StatusRequestEntityTooLarge)
-			}
-			return
-		}
-		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, n)
-		c.Next()
+// Request body limits: 1 MiB for every form and API call, more for the
+// documents attached to a letter (MaxLetterUpload).
+const (
+	maxBodyDefault = 1 << 20
+	// MaxLetterUpload bounds the documents sent with one letter, all
+	// together; base64 makes the mail ~4/3 as large, still within what
+	// common mail relays accept (25 MB).
+	MaxLetterUpload = 15 << 20
+)
+
+// bodyLimit is the largest body the route of path takes.
+func bodyLimit(path string) int64 {
+	if strings.HasPrefix(path, "/staff/letters/") && strings.HasSuffix(path, "/send") {
+		return MaxLetterUpload + 64<<10 // the form fields and multipart framing besides
 	}
+	return maxBodyDefault
+}
+
+// maxBody caps request bodies: a body announced larger gets 413 at once, one
+// that turns out larger fails when it is read.
+func (s *Server) maxBody(c *gin.Context) {
+	n := bodyLimit(c.Request.URL.Path)
+	if c.Request.ContentLength > n {
+		c.Header("Connection", "close")
+		msg := "提交的内容过大"
+		if n > maxBodyDefault {
+			msg = fmt.Sprintf("提交的内容过大：附件合计不能超过 %d MB，未发出", MaxLetterUpload>>20)
+		}
+		s.errorPage(c, http.StatusRequestEntityTooLarge, msg)
+		c.Abort()
+		return
+	}
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, n)
+	c.Next()
 }
 
 // Context keys.

@@ -25,6 +25,7 @@ import (
 	"gongkai/internal/testkit"
 	"gongkai/replies"
 	"gongkai/store"
+	"gongkai/web"
 )
 
 // ---- helpers driving the letter pages ----
@@ -320,8 +321,23 @@ func TestLetterMailRoundTrip(t *testing.T) {
 		t.Fatalf("after the letter's approval the case is %s, want approved", d.Case.Status)
 	}
 
-	// Sent by e-mail with the disclosed document attached.
-	doc := gongkai.Attachment{Name: "西工区2024年度老旧小区改造资金使用情况表.pdf", ContentType: "application/pdf", Data: []byte("%PDF-1.4 资金使用情况 test\n%%EOF\n")}
+	// Documents over the upload limit are refused with the reason, and the
+	// letter is not sent without them.
+	_, page = get(t, hand, ta.URL+letterURL)
+	for _, size := range []int{web.MaxLetterUpload + 1, web.MaxLetterUpload + 1<<20} { // refused by the handler; before reading the body
+		huge := gongkai.Attachment{Name: "扫描件.pdf", ContentType: "application/pdf", Data: bytes.Repeat([]byte("x"), size)}
+		if status, body := multipartPost(t, hand, ta.URL+letterURL+"/send", map[string]string{"csrf": hidden(t, page).Get("csrf")}, []gongkai.Attachment{huge}); status != http.StatusRequestEntityTooLarge || !strings.Contains(body, "附件合计不能超过 15 MB") {
+			t.Fatalf("attachment of %d bytes: %d\n%.400s", size, status, body)
+		}
+	}
+	if lt := lettersOf(t, ta, c.ID)[0]; lt.Status != store.LetterApproved {
+		t.Fatalf("after a refused upload the letter is %s, want still approved", lt.Status)
+	}
+
+	// Sent by e-mail with the disclosed document attached: 2 MiB, more
+	// than the 1 MiB every other form may post.
+	doc := gongkai.Attachment{Name: "西工区2024年度老旧小区改造资金使用情况表.pdf", ContentType: "application/pdf",
+		Data: append([]byte("%PDF-1.4 资金使用情况 test\n"), bytes.Repeat([]byte("0123456789abcdef"), 2<<16)...)}
 	_, page = get(t, hand, ta.URL+letterURL)
 	if status, page := multipartPost(t, hand, ta.URL+letterURL+"/send", map[string]string{"csrf": hidden(t, page).Get("csrf")}, []gongkai.Attachment{doc}); status != http.StatusSeeOther {
 		t.Fatalf("send: %d\n%.800s", status, page)
