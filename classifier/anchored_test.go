@@ -2,8 +2,6 @@ package classifier
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -69,17 +67,8 @@ func TestAnchoredSameAsRegexp(t *testing.T) {
 		t.Fatal(err)
 	}
 	texts := []string{"", "请", "申请公开", "申请申请公开以下信息：1、", "要求贵局依法予以公开下列三项政府信息：", "AUTO-REPLY Out Of Office", "我们想自己去局里拿", "ＥＭＳ快递 EMS", "\u212a\u017f ems seo", "受张三先生委托", "我叫王小明身份证"}
-	dev := devCorpus(t)
-	files, _ := filepath.Glob(filepath.Join(dev, "*.eml"))
-	files = append(files, peerFiles(t, dev)...)
-	for _, f := range files {
-		raw, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if e, _ := parseEmail(raw); e != nil {
-			texts = append(texts, e.Subject, e.Text, e.HTMLText, r.simp(e.Text), r.simp(e.HTMLText), r.simp(e.Subject))
-		}
+	for _, e := range corpusEmails(t) {
+		texts = append(texts, e.Subject, e.Text, e.HTMLText, r.simp(e.Text), r.simp(e.HTMLText), r.simp(e.Subject))
 	}
 	n := 0
 	for _, m := range allMatchers(r) {
@@ -295,20 +284,11 @@ func TestMatcherSameAsLines(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dev := devCorpus(t)
-	files, _ := filepath.Glob(filepath.Join(dev, "*.eml"))
-	files = append(files, peerFiles(t, dev)...)
 	var texts []string
 	var all strings.Builder
-	for _, f := range files {
-		raw, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if e, _ := parseEmail(raw); e != nil {
-			texts = append(texts, e.Text, r.simp(e.Text), r.simp(e.HTMLText), "ABC EMS 邮寄\n"+r.simp(e.Text))
-			all.WriteString(r.simp(e.Text) + "\n")
-		}
+	for _, e := range corpusEmails(t) {
+		texts = append(texts, e.Text, r.simp(e.Text), r.simp(e.HTMLText), "ABC EMS 邮寄\n"+r.simp(e.Text))
+		all.WriteString(r.simp(e.Text) + "\n")
 	}
 	texts = append(texts, all.String())
 	for _, m := range allMatchers(r) {

@@ -37,6 +37,13 @@ func listMarker(s string) int {
 	if !markerStart(rest) {
 		return 0
 	}
+	return markerAt(rest, i)
+}
+
+// markerAt reads the list marker at the start of rest, which follows i
+// bytes of indentation, and returns i plus its length (0 when there is
+// none), without listMarker's quick check.
+func markerAt(rest string, i int) int {
 	for _, b := range []string{"·", "•", "●", "■", "◆", "○", "- ", "* ", "> "} {
 		if strings.HasPrefix(rest, b) {
 			return i + len(b)

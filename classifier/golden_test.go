@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"sort"
@@ -119,6 +120,35 @@ func corpusVerdicts(t *testing.T, c *Classifier, label string, files []string) [
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Input < out[j].Input })
 	return out
+}
+
+// corpusEmails parses every mail of the dev and peer corpora; those that
+// do not parse are left out.
+func corpusEmails(t *testing.T) []*gongkai.Email {
+	t.Helper()
+	dev := devCorpus(t)
+	files, _ := filepath.Glob(filepath.Join(dev, "*.eml"))
+	files = append(files, peerFiles(t, dev)...)
+	var out []*gongkai.Email
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e, _ := parseEmail(raw); e != nil {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// randText joins fewer than n pieces of alpha chosen by rng.
+func randText(rng *rand.Rand, alpha []string, n int) string {
+	var b strings.Builder
+	for k := rng.IntN(n); k > 0; k-- {
+		b.WriteString(alpha[rng.IntN(len(alpha))])
+	}
+	return b.String()
 }
 
 // peerFiles lists the peer corpus's mails (licences and source notes left out).

@@ -556,35 +556,49 @@ func newTextIndex(s string) *textIndex {
 	return ix
 }
 
-// textIndexes caches the indexes of the last long texts matched: every rule
-// is run over the same few texts of a message.
-var textIndexes struct {
+// recent caches a value computed from a text for the last few texts: every
+// rule is run over the same few texts of a message.
+type recent[T any] struct {
 	mu   sync.Mutex
-	ent  [16]textIndexEntry
+	ent  []recentEntry[T]
 	next int
 }
 
-type textIndexEntry struct {
+type recentEntry[T any] struct {
 	s  string
-	ix *textIndex
+	v  T
+	ok bool
 }
 
-func indexOf(s string) *textIndex {
-	textIndexes.mu.Lock()
-	for _, e := range textIndexes.ent {
-		if e.ix != nil && len(e.s) == len(s) && e.s == s {
-			textIndexes.mu.Unlock()
-			return e.ix
+func newRecent[T any](n int) *recent[T] { return &recent[T]{ent: make([]recentEntry[T], n)} }
+
+// get returns the cached value of s, or builds and caches it.
+func (c *recent[T]) get(s string, build func(string) T) T {
+	c.mu.Lock()
+	for _, e := range c.ent {
+		if e.ok && len(e.s) == len(s) && e.s == s {
+			c.mu.Unlock()
+			return e.v
 		}
 	}
-	textIndexes.mu.Unlock()
-	ix := newTextIndex(s)
-	textIndexes.mu.Lock()
-	textIndexes.ent[textIndexes.next] = textIndexEntry{s, ix}
-	textIndexes.next = (textIndexes.next + 1) % len(textIndexes.ent)
-	textIndexes.mu.Unlock()
-	return ix
+	c.mu.Unlock()
+	v := build(s)
+	c.put(s, v)
+	return v
 }
+
+// put caches v as the value of s, replacing the oldest entry.
+func (c *recent[T]) put(s string, v T) {
+	c.mu.Lock()
+	c.ent[c.next] = recentEntry[T]{s, v, true}
+	c.next = (c.next + 1) % len(c.ent)
+	c.mu.Unlock()
+}
+
+// textIndexes caches the indexes of the last long texts matched.
+var textIndexes = newRecent[*textIndex](16)
+
+func indexOf(s string) *textIndex { return textIndexes.get(s, newTextIndex) }
 
 // runeBloom is a 1024-bit Bloom filter of the characters of a text: a
 // literal one of whose characters has its bit clear is not in the text. It
@@ -636,39 +650,13 @@ func (b *runeBloom) has(lit string) bool {
 
 // blooms caches the filters of the last texts matched, as textIndexes does
 // the indexes of long ones.
-var blooms struct {
-	mu   sync.Mutex
-	ent  [8]bloomEntry
-	next int
-}
+var blooms = newRecent[*runeBloom](8)
 
-type bloomEntry struct {
-	s string
-	b *runeBloom
-}
-
-func bloomOf(s string) *runeBloom {
-	blooms.mu.Lock()
-	for _, e := range blooms.ent {
-		if e.b != nil && len(e.s) == len(s) && e.s == s {
-			blooms.mu.Unlock()
-			return e.b
-		}
-	}
-	blooms.mu.Unlock()
-	b := newBloom(s)
-	bloomPut(s, b)
-	return b
-}
+func bloomOf(s string) *runeBloom { return blooms.get(s, newBloom) }
 
 // bloomPut caches b as the filter of s. b may let through more characters
 // than s holds (a filter only ever rules literals out).
-func bloomPut(s string, b *runeBloom) {
-	blooms.mu.Lock()
-	blooms.ent[blooms.next] = bloomEntry{s, b}
-	blooms.next = (blooms.next + 1) % len(blooms.ent)
-	blooms.mu.Unlock()
-}
+func bloomPut(s string, b *runeBloom) { blooms.put(s, b) }
 
 // set adds r to the filter.
 func (b *runeBloom) set(r rune) {

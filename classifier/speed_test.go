@@ -3,14 +3,11 @@ package classifier
 import (
 	"fmt"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"reflect"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
-	"unicode/utf8"
 
 	"gongkai"
 	"gongkai/bench/mailgen"
@@ -134,11 +131,7 @@ func TestMatcherSetsRandom(t *testing.T) {
 		n = 200
 	}
 	for i := 0; i < n; i++ {
-		var b strings.Builder
-		for k := rng.IntN(40); k > 0; k-- {
-			b.WriteString(alpha[rng.IntN(len(alpha))])
-		}
-		s := b.String()
+		s := randText(rng, alpha, 40)
 		if i%2 == 1 {
 			s = filler + s // long: searched line by line
 		}
@@ -153,21 +146,14 @@ func TestMatcherSetsRandom(t *testing.T) {
 func loadTexts(t *testing.T) []string {
 	t.Helper()
 	raws, _ := mailgen.Corpus(40)
-	dev := devCorpus(t)
-	files, _ := filepath.Glob(filepath.Join(dev, "*.eml"))
-	files = append(files, peerFiles(t, dev)...)
-	for _, f := range files {
-		raw, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		raws = append(raws, raw)
-	}
 	var texts []string
 	for _, raw := range raws {
 		if e, _ := parseEmail(raw); e != nil {
 			texts = append(texts, e.Text, e.NewText, e.HTMLText)
 		}
+	}
+	for _, e := range corpusEmails(t) {
+		texts = append(texts, e.Text, e.NewText, e.HTMLText)
 	}
 	return texts
 }
@@ -243,11 +229,7 @@ func TestBloomRandom(t *testing.T) {
 		rounds = 3000
 	}
 	for n := 0; n < rounds; n++ {
-		var b strings.Builder
-		for k := rng.IntN(30); k > 0; k-- {
-			b.WriteString(alpha[rng.IntN(len(alpha))])
-		}
-		s := b.String()
+		s := randText(rng, alpha, 30)
 		for i := 0; i < len(s); i++ {
 			for j := i + 1; j <= min(len(s), i+9); j++ {
 				checkBloom(t, s, s[i:j])
@@ -270,60 +252,10 @@ func TestBloomRandom(t *testing.T) {
 	}
 }
 
-// listMarkerRef is listMarker before the markerStart check.
+// listMarkerRef is listMarker without the markerStart check.
 func listMarkerRef(s string) int {
-	i := 0
-	for i < len(s) && (s[i] == ' ' || s[i] == '\t') {
-		i++
-	}
-	rest := s[i:]
-	for _, b := range []string{"·", "•", "●", "■", "◆", "○", "- ", "* ", "> "} {
-		if strings.HasPrefix(rest, b) {
-			return i + len(b)
-		}
-	}
-	// (1) （一） 1. 1、 1) 一、 ① …
-	j := 0
-	open := false
-	if strings.HasPrefix(rest, "（") {
-		j, open = len("（"), true
-	} else if strings.HasPrefix(rest, "(") {
-		j, open = 1, true
-	}
-	k := j
-	for k < len(rest) {
-		r, n := utf8.DecodeRuneInString(rest[k:])
-		if (r >= '0' && r <= '9') || strings.ContainsRune("一二三四五六七八九十", r) {
-			k += n
-			continue
-		}
-		break
-	}
-	if k == j {
-		r, n := utf8.DecodeRuneInString(rest)
-		if r >= '①' && r <= '⑳' {
-			return i + n
-		}
-		return 0
-	}
-	for _, close := range []string{"）", ")", "、", ".", "．", "：", ":"} {
-		if strings.HasPrefix(rest[k:], close) {
-			if open && close != "）" && close != ")" {
-				return 0
-			}
-			if !open && (close == "）" || close == ")") && !(rest[j] >= '0' && rest[j] <= '9') {
-				return 0
-			}
-			if close == "." && k+1 < len(rest) && rest[k+1] >= '0' && rest[k+1] <= '9' {
-				return 0 // 2.5 is a number, not a marker
-			}
-			if (close == "：" || close == ":") && !open {
-				return 0
-			}
-			return i + k + len(close)
-		}
-	}
-	return 0
+	i := len(s) - len(strings.TrimLeft(s, " \t"))
+	return markerAt(s[i:], i)
 }
 
 // FuzzListMarker compares listMarker with listMarkerRef.
@@ -344,11 +276,7 @@ func TestListMarkerRandom(t *testing.T) {
 	alpha := []string{"1", "9", "0", "一", "十", "二", "（", "）", "(", ")", "、", ".", "．", "：", ":", " ", "\t", "-", "*", ">", "·", "•", "●", "■", "◆", "○", "①", "⑳", "⑴", "申", "a", "\xe2", "\xc2"}
 	rng := rand.New(rand.NewPCG(9, 10))
 	for n := 0; n < 200000; n++ {
-		var b strings.Builder
-		for k := rng.IntN(8); k > 0; k-- {
-			b.WriteString(alpha[rng.IntN(len(alpha))])
-		}
-		s := b.String()
+		s := randText(rng, alpha, 8)
 		if g, w := listMarker(s), listMarkerRef(s); g != w {
 			t.Fatalf("listMarker(%q) = %d, want %d", s, g, w)
 		}
