@@ -161,16 +161,11 @@ func (in *Intake) storeReceipts(ctx context.Context) error {
 	if n == 0 {
 		return nil
 	}
-	var undo func()
-	err := in.Cases.DB.Update(ctx, func(tx *store.Tx) error {
-		var err error
-		undo, err = in.storeRendered(tx)
-		return err
-	})
+	// A filing transaction that files nothing: it stores what was rendered
+	// and puts it back if it fails.
+	err := in.filingTx(nil, func(fn func(*store.Tx) error) error { return in.Cases.DB.Update(ctx, fn) },
+		func(*store.Tx) error { return nil })
 	if err != nil {
-		if undo != nil {
-			undo()
-		}
 		return fmt.Errorf("caseflow: storing rendered receipts: %w", err)
 	}
 	return nil
