@@ -25,18 +25,34 @@ import (
 //go:embed migrations/*.sql
 var migrationFS embed.FS
 
-// driverName is mattn/go-sqlite3 with the connection settings the DSN
-// cannot carry, run on every new connection.
-const driverName = "sqlite3_gongkai"
+// The drivers are mattn/go-sqlite3 with the connection settings the DSN
+// cannot carry, run on every new connection — so that a connection the pool
+// replaces has them too.
+const (
+	driverName       = "sqlite3_gongkai"
+	writerDriverName = "sqlite3_gongkai_writer"
+)
 
 func init() {
-	sql.Register(driverName, &sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
-		// Savepoints (one per message filed in a batch) keep the pages they
-		// change in a statement journal; on disk, that journal wrote about
-		// twice the message's own size to a temporary file per message
-		// taken in. In memory it is a copy of a few pages.
-		if _, err := c.Exec(`PRAGMA temp_store = MEMORY`, nil); err != nil {
-			return fmt.Errorf("store: set temp_store: %w", err)
+	// Savepoints (one per message filed in a batch) keep the pages they
+	// change in a statement journal; on disk, that journal wrote about twice
+	// the message's own size to a temporary file per message taken in. In
+	// memory it is a copy of a few pages.
+	const tempStore = `PRAGMA temp_store = MEMORY`
+	register(driverName, tempStore)
+	// A checkpoint inside a commit stalls every writer behind it: a
+	// connection of its own copies the WAL back into the database after
+	// commits (checkpointer), beside the writer, which checkpoints the
+	// little left only every ~16 MiB (and so restarts the WAL).
+	register(writerDriverName, tempStore, fmt.Sprintf(`PRAGMA wal_autocheckpoint = %d`, walAutocheckpoint))
+}
+
+func register(name string, pragmas ...string) {
+	sql.Register(name, &sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
+		for _, p := range pragmas {
+			if _, err := c.Exec(p, nil); err != nil {
+				return fmt.Errorf("store: %s: %w", p, err)
+			}
 		}
 		return nil
 	}})
@@ -84,22 +100,13 @@ func dsnSync(path string, readOnly bool, sync string) string {
 // Open opens (creating if needed) the database at path and applies pending
 // migrations. It refuses a database whose schema is newer than this binary.
 func Open(ctx context.Context, path string) (*DB, error) {
-	w, err := sql.Open(driverName, dsnSync(path, false, "NORMAL"))
+	w, err := sql.Open(writerDriverName, dsnSync(path, false, "NORMAL"))
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
 	w.SetMaxOpenConns(1)
 	w.SetConnMaxIdleTime(0)
 	db := &DB{Path: path, write: w, Now: time.Now, dur: newDurability(path)}
-	// A checkpoint inside a commit stalls every writer behind it: a
-	// connection of its own copies the WAL back into the database after
-	// commits (checkpointer), beside the writer, which checkpoints the little
-	// left only every ~16 MiB (and so restarts the WAL). The one write
-	// connection keeps this setting for its life.
-	if _, err := w.ExecContext(ctx, fmt.Sprintf(`PRAGMA wal_autocheckpoint = %d`, walAutocheckpoint)); err != nil {
-		w.Close()
-		return nil, fmt.Errorf("store: set wal_autocheckpoint: %w", err)
-	}
 	if err := db.migrate(ctx); err != nil {
 		w.Close()
 		return nil, err

@@ -174,7 +174,9 @@ func TestDedupe(t *testing.T) {
 }
 
 // TestTempStore: every connection keeps statement journals (one per
-// savepoint) in memory, not in temporary files.
+// savepoint) in memory, not in temporary files, and the write connection
+// has its checkpoint interval — set on connecting, so a replaced
+// connection has them too.
 func TestTempStore(t *testing.T) {
 	db := openTest(t)
 	for name, c := range map[string]interface {
@@ -187,5 +189,10 @@ func TestTempStore(t *testing.T) {
 		if mode != 2 {
 			t.Errorf("%s connection: temp_store = %d, want 2 (MEMORY)", name, mode)
 		}
+	}
+	// The writer checkpoints itself rarely; the checkpointer does the rest.
+	var pages int
+	if err := db.write.QueryRow(`PRAGMA wal_autocheckpoint`).Scan(&pages); err != nil || pages != walAutocheckpoint {
+		t.Errorf("write connection: wal_autocheckpoint = %d, %v; want %d", pages, err, walAutocheckpoint)
 	}
 }
