@@ -331,23 +331,15 @@ func (s *Service) carriedOut(ctx context.Context, year int) (*[7]int, error) {
 	if err != nil || p == nil {
 		return nil, err
 	}
-	var pub struct {
-		Table3 []struct {
-			Key   string `json:"key"`
-			Cells []int  `json:"cells"`
-		} `json:"table3"`
+	pub, err := p.Report()
+	if err != nil {
+		return nil, fmt.Errorf("annual: %w", err)
 	}
-	if err := json.Unmarshal([]byte(p.JSON), &pub); err != nil {
-		return nil, fmt.Errorf("annual: reading the published report of %d: %w", year, err)
+	row, ok := pub.Row(report.KeyCarriedOut)
+	if !ok {
+		return nil, fmt.Errorf("annual: the published report of %d has no row %s", year, report.KeyCarriedOut)
 	}
-	for _, row := range pub.Table3 {
-		if row.Key == report.KeyCarriedOut && len(row.Cells) == 7 {
-			var out [7]int
-			copy(out[:], row.Cells)
-			return &out, nil
-		}
-	}
-	return nil, fmt.Errorf("annual: the published report of %d has no row %s", year, report.KeyCarriedOut)
+	return &row.Cells, nil
 }
 
 func countErrors(r *report.Report) int {

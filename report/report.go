@@ -262,13 +262,22 @@ type Published struct {
 	At   time.Time
 }
 
+// Report decodes the published report.
+func (p *Published) Report() (*Report, error) {
+	var r Report
+	if err := json.Unmarshal([]byte(p.JSON), &r); err != nil {
+		return nil, fmt.Errorf("report: reading the published report of %d: %w", p.Year, err)
+	}
+	return &r, nil
+}
+
 // Differs reports whether r prints anything other than the published
 // report: a figure, a row or the prose. The checks are left out: C7 of a
 // published report changes when the year before is published later.
 func (p *Published) Differs(r *Report) (bool, error) {
-	var pub Report
-	if err := json.Unmarshal([]byte(p.JSON), &pub); err != nil {
-		return false, fmt.Errorf("report: reading the published report of %d: %w", p.Year, err)
+	pub, err := p.Report()
+	if err != nil {
+		return false, err
 	}
 	now := *r
 	pub.Checks, now.Checks = nil, nil
