@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -254,24 +255,16 @@ func (h *letterHandlers) send(c *gin.Context) {
 	var atts []gongkai.Attachment
 	form, err := c.MultipartForm()
 	var tooBig *http.MaxBytesError
-	switch {
-	case errors.As(err, &tooBig):
-		h.s.errorPage(c, http.StatusRequestEntityTooLarge, fmt.Sprintf("附件过大：附件合计不能超过 %d MB，文书未发出", MaxLetterUpload>>20))
-		return
-	case err != nil && !errors.Is(err, http.ErrNotMultipart):
+	if err != nil && !errors.As(err, &tooBig) && !errors.Is(err, http.ErrNotMultipart) {
 		// Never send the letter without the documents it announces.
 		h.s.errorPage(c, http.StatusBadRequest, "附件上传不完整，文书未发出，请重新选择附件后再发送")
 		return
 	}
+	if tooBig != nil || uploadSize(form) > MaxLetterUpload {
+		h.s.errorPage(c, http.StatusRequestEntityTooLarge, fmt.Sprintf("附件过大：附件合计不能超过 %d MB，文书未发出", MaxLetterUpload>>20))
+		return
+	}
 	if form != nil {
-		var total int64
-		for _, fh := range form.File["attachments"] {
-			total += fh.Size
-		}
-		if total > MaxLetterUpload {
-			h.s.errorPage(c, http.StatusRequestEntityTooLarge, fmt.Sprintf("附件过大：附件合计不能超过 %d MB，文书未发出", MaxLetterUpload>>20))
-			return
-		}
 		for _, fh := range form.File["attachments"] {
 			f, err := fh.Open()
 			if err != nil {
@@ -292,6 +285,17 @@ func (h *letterHandlers) send(c *gin.Context) {
 	}
 	_, err = h.l.SendMail(c.Request.Context(), id, CurrentUser(c), atts)
 	h.done(c, "send", err)
+}
+
+// uploadSize is the size of the attachments of a letter form, all together.
+func uploadSize(form *multipart.Form) int64 {
+	var n int64
+	if form != nil {
+		for _, fh := range form.File["attachments"] {
+			n += fh.Size
+		}
+	}
+	return n
 }
 
 func (h *letterHandlers) printed(c *gin.Context) {
