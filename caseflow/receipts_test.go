@@ -2,6 +2,7 @@ package caseflow
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -141,11 +142,7 @@ func TestReceiptRenderFails(t *testing.T) {
 			t.Errorf("outbox %+v, want one failed receipt", out)
 		}
 		evs, _ := tx.Events(msg.CaseID)
-		found := false
-		for _, ev := range evs {
-			found = found || ev.Kind == "receipt_skipped"
-		}
-		if !found {
+		if !slices.ContainsFunc(evs, func(e gongkai.Event) bool { return e.Kind == "receipt_skipped" }) {
 			t.Error("no receipt_skipped event")
 		}
 		return nil

@@ -248,11 +248,7 @@ func checkCorpus(t testing.TB, db *store.DB, mails []corpusMail, extra int, seed
 		if err != nil {
 			return err
 		}
-		found := false
-		for _, e := range evs {
-			found = found || e.Kind == "letter_bounced"
-		}
-		if !found {
+		if !slices.ContainsFunc(evs, func(e gongkai.Event) bool { return e.Kind == "letter_bounced" }) {
 			t.Errorf("GK-2025-000038: no letter_bounced event")
 		}
 		return nil
