@@ -64,6 +64,7 @@ func (l Letter) HTML(a Agency, date gongkai.Date) (string, error) {
 // agency and date.
 func (l Letter) Text(a Agency, date gongkai.Date) string {
 	var b strings.Builder
+	b.Grow(len(l.DocNo) + len(l.Title) + len(l.Body) + len(a.Name) + 64)
 	if l.DocNo != "" {
 		b.WriteString(l.DocNo + "\n\n")
 	}

@@ -3,8 +3,10 @@ package replies
 import (
 	"errors"
 	"flag"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -220,6 +222,31 @@ func TestTidy(t *testing.T) {
 	in := "甲：  \n\n\n\n　　乙。\t\n\n"
 	if got, want := tidy(in), "甲：\n\n　　乙。"; got != want {
 		t.Errorf("tidy = %q, want %q", got, want)
+	}
+}
+
+// TestTidyAsBefore checks the one-pass tidy against the split, trim, join
+// and regexp version it replaced, on random texts of the pieces that matter.
+func TestTidyAsBefore(t *testing.T) {
+	manyBlank := regexp.MustCompile(`\n{3,}`)
+	before := func(s string) string {
+		s = strings.ReplaceAll(s, "\r\n", "\n")
+		lines := strings.Split(s, "\n")
+		for i, l := range lines {
+			lines[i] = strings.TrimRight(l, " \t")
+		}
+		return strings.Trim(manyBlank.ReplaceAllString(strings.Join(lines, "\n"), "\n\n"), "\n")
+	}
+	pieces := []string{"甲", "b", " ", "\t", "\n", "\r\n", "　", "\n\n"}
+	r := rand.New(rand.NewPCG(1, 2))
+	for i := range 20000 {
+		var b strings.Builder
+		for range r.IntN(14) {
+			b.WriteString(pieces[r.IntN(len(pieces))])
+		}
+		if got, want := tidy(b.String()), before(b.String()); got != want {
+			t.Fatalf("case %d: tidy(%q) = %q, want %q", i, b.String(), got, want)
+		}
 	}
 }
 

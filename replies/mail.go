@@ -148,6 +148,11 @@ func BuildMail(m Mail) ([]byte, error) {
 	h.Set("Content-Language", "zh-CN")
 
 	var buf bytes.Buffer
+	size := len(m.Text) + len(m.HTML) // base64: 4/3, and a line break per 76
+	for _, a := range m.Attachments {
+		size += len(a.Data)
+	}
+	buf.Grow(size*4/3 + size/50 + 4<<10)
 	if len(m.Attachments) == 0 {
 		if err := writeBody(&buf, h, m); err != nil {
 			return nil, err
