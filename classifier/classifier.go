@@ -104,7 +104,8 @@ func Extract(text string) Fields {
 // cases table, evaluation with the messages seen so far.
 type History interface {
 	// PriorRequests returns earlier requests by the same applicant (same ID
-	// number, else same name), oldest first.
+	// number, else same name), in any order; the most recent ones when it
+	// returns only some.
 	PriorRequests(key ApplicantKey) []Prior
 }
 

@@ -512,6 +512,16 @@ func (c *Classifier) missing(v *gongkai.Verdict, f *found, m *message) {
 	v.MissingFields = miss
 }
 
+// MarkDuplicate marks a request (Nature request) that repeats an earlier
+// one in h, as Classify does with a History. Intake classifies without one
+// and calls this inside the transaction that files the message, where the
+// history includes cases filed moments before in the same batch.
+func (c *Classifier) MarkDuplicate(v *gongkai.Verdict, h History) {
+	if v.Nature == gongkai.KindRequest && v.DuplicateOf == "" {
+		c.duplicate(v, h)
+	}
+}
+
 // duplicate marks a repeated request: same applicant (ID, else name) and the
 // same information (RULES.md §7 重复申请, 条例 Art. 36(6)).
 func (c *Classifier) duplicate(v *gongkai.Verdict, h History) {

@@ -226,9 +226,11 @@ type PriorCase struct {
 	ArrivedAt   time.Time
 }
 
-// PriorCases lists earlier cases of an applicant, oldest first (the
+// PriorCases lists the applicant's latest limit cases, newest first (the
 // classifier's duplicate check, RULES.md §7 重复申请): by ID number when one
-// is given (indexed), else by name (indexed since migration 0002).
+// is given (indexed), else by name (indexed since migration 0002). Newest:
+// a frequent applicant's repeat of a recent request must be found even after
+// limit earlier ones.
 func (tx *Tx) PriorCases(idNumber, name string, limit int) ([]PriorCase, error) {
 	var q string
 	var args []any
@@ -240,7 +242,7 @@ func (tx *Tx) PriorCases(idNumber, name string, limit int) ([]PriorCase, error) 
 	default:
 		return nil, nil
 	}
-	rows, err := tx.query(`SELECT case_no, description, status, arrived_at FROM cases WHERE `+q+` ORDER BY id LIMIT ?`, append(args, limit)...)
+	rows, err := tx.query(`SELECT case_no, description, status, arrived_at FROM cases WHERE `+q+` ORDER BY id DESC LIMIT ?`, append(args, limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("store: prior cases: %w", err)
 	}

@@ -2,9 +2,12 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
+
+	"gongkai"
 )
 
 func openTest(t *testing.T) *DB {
@@ -149,6 +152,48 @@ func TestTemplatesAndDocNo(t *testing.T) {
 		}
 		if len(m) != 2 || m["agency.name"] != "某局" {
 			t.Errorf("SettingsPrefix: %v", m)
+		}
+		return nil
+	})
+}
+
+// TestPriorCasesNewest: the duplicate check sees an applicant's latest
+// cases, newest first, by ID number, else by name, and never a blank key.
+func TestPriorCasesNewest(t *testing.T) {
+	db := openTest(t)
+	update(t, db, func(tx *Tx) error {
+		for i := 1; i <= 60; i++ {
+			c := &gongkai.Case{No: fmt.Sprintf("GK-2026-%06d", i), QueryCode: "Q", Channel: gongkai.ChannelEmail,
+				Status: gongkai.StatusProcessing, Description: fmt.Sprintf("第%d件", i),
+				Applicant: gongkai.Applicant{Type: gongkai.NaturalPerson, Name: "李明", IDNumber: "11010519491231002X"}}
+			if i%2 == 0 {
+				c.Applicant.IDNumber = ""
+			}
+			if err := tx.CreateCase(c, ""); err != nil {
+				return err
+			}
+		}
+		for _, tc := range []struct {
+			id, name    string
+			limit, n    int
+			first, last string
+		}{
+			{"11010519491231002X", "", 50, 30, "GK-2026-000059", "GK-2026-000001"},
+			{"11010519491231002X", "", 10, 10, "GK-2026-000059", "GK-2026-000041"},
+			{"", "李明", 50, 50, "GK-2026-000060", "GK-2026-000011"},
+			{"", "", 50, 0, "", ""},
+		} {
+			cs, err := tx.PriorCases(tc.id, tc.name, tc.limit)
+			if err != nil {
+				return err
+			}
+			if len(cs) != tc.n {
+				t.Errorf("PriorCases(%q, %q, %d): %d cases, want %d", tc.id, tc.name, tc.limit, len(cs), tc.n)
+				continue
+			}
+			if tc.n > 0 && (cs[0].No != tc.first || cs[len(cs)-1].No != tc.last) {
+				t.Errorf("PriorCases(%q, %q, %d): %s … %s, want %s … %s", tc.id, tc.name, tc.limit, cs[0].No, cs[len(cs)-1].No, tc.first, tc.last)
+			}
 		}
 		return nil
 	})

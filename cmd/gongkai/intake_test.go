@@ -41,6 +41,7 @@ type corpusMail struct {
 		IsRequest     bool   `json:"is_request"`
 		Nature        string `json:"nature"`
 		CaseRef       string `json:"case_ref"`
+		DuplicateOf   string `json:"duplicate_of"`
 		ApplicantType string `json:"applicant_type"`
 		Email         string `json:"email"`
 	}
@@ -176,6 +177,7 @@ func checkCorpus(t testing.TB, db *store.DB, mails []corpusMail, extra int, seed
 		if err != nil {
 			return err
 		}
+		caseOf := map[string]*gongkai.Case{} // by corpus number NNN
 		byID := map[string][]*gongkai.Message{}
 		for _, m := range all {
 			byID[m.MessageID] = append(byID[m.MessageID], m)
@@ -207,6 +209,7 @@ func checkCorpus(t testing.TB, db *store.DB, mails []corpusMail, extra int, seed
 					t.Errorf("%s: case %s type %q channel %q; want %q via email", cm.file, c.No, c.Applicant.Type, c.Channel, lb.ApplicantType)
 				}
 				checkReceipt(t, tx, cm, c)
+				caseOf[strings.TrimSuffix(cm.file, ".eml")] = c
 			case lb.Nature == "followup":
 				if sc := seeded[lb.CaseRef]; sc != nil && m.CaseID != sc.ID {
 					t.Errorf("%s: followup linked to case %d, want %s", cm.file, m.CaseID, lb.CaseRef)
@@ -219,6 +222,25 @@ func checkCorpus(t testing.TB, db *store.DB, mails []corpusMail, extra int, seed
 				if m.CaseID != 0 {
 					t.Errorf("%s: %s linked to case %d", cm.file, lb.Nature, m.CaseID)
 				}
+			}
+		}
+		// A repeated request (RULES.md §7) names the case it repeats, found
+		// in the filing transaction; no other request names one.
+		for _, cm := range mails {
+			c := caseOf[strings.TrimSuffix(cm.file, ".eml")]
+			if c == nil {
+				continue
+			}
+			want := ""
+			if cm.label.DuplicateOf != "" {
+				if orig := caseOf[cm.label.DuplicateOf]; orig != nil {
+					want = orig.No
+				} else {
+					t.Errorf("%s: repeats %s, which became no case", cm.file, cm.label.DuplicateOf)
+				}
+			}
+			if c.DuplicateOf != want {
+				t.Errorf("%s: case %s duplicate_of %q, want %q", cm.file, c.No, c.DuplicateOf, want)
 			}
 		}
 		if len(all) != len(mails)+len(peers) {

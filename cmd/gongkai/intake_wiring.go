@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -141,7 +142,7 @@ func receiptBuilder(cfg Config) caseflow.ReceiptFunc {
 // history of earlier requests (duplicates) and the agency's mail domain as
 // the bureau's (replies to its letters are followups).
 func newClassifier(a *App) (caseflow.Classifier, error) {
-	d := &dbClassifier{db: a.DB, domain: mailDomain(a.Config["mail-from"])}
+	d := &dbClassifier{domain: mailDomain(a.Config["mail-from"]), log: a.Log}
 	rules, err := a.Cases.RoutingRules(context.Background())
 	if err != nil {
 		return nil, err
@@ -158,12 +159,13 @@ func newClassifier(a *App) (caseflow.Classifier, error) {
 	return d, nil
 }
 
-// dbClassifier classifies with the stored cases as history and the admin's
-// routing rules; reload swaps in a classifier built with new rules.
+// dbClassifier classifies with the admin's routing rules and, in the
+// filing transaction, the stored cases as history (MarkRepeat); reload
+// swaps in a classifier built with new rules.
 type dbClassifier struct {
 	c      atomic.Pointer[classifier.Classifier]
-	db     *store.DB
 	domain string
+	log    *slog.Logger
 }
 
 func (d *dbClassifier) reload(rules []store.RoutingRule) error {
@@ -186,24 +188,37 @@ func (d *dbClassifier) reload(rules []store.RoutingRule) error {
 	return nil
 }
 
+// Classify classifies without the case history: intake looks for repeated
+// requests in its filing transaction (MarkRepeat).
 func (d *dbClassifier) Classify(e *gongkai.Email) gongkai.Verdict {
-	return d.c.Load().Classify(e, dbHistory{d.db})
+	return d.c.Load().Classify(e, nil)
 }
 
-type dbHistory struct{ db *store.DB }
+// MarkRepeat implements caseflow.RepeatChecker.
+func (d *dbClassifier) MarkRepeat(tx *store.Tx, v *gongkai.Verdict) {
+	d.c.Load().MarkDuplicate(v, txHistory{tx, d.log})
+}
 
-// PriorRequests implements classifier.History from the cases table.
-func (h dbHistory) PriorRequests(k classifier.ApplicantKey) []classifier.Prior {
-	var out []classifier.Prior
-	err := h.db.View(context.Background(), func(tx *store.Tx) error {
-		cs, err := tx.PriorCases(k.IDNumber, k.Name, 50)
-		for _, c := range cs {
-			out = append(out, classifier.Prior{Ref: c.No, Description: c.Description, Answered: !c.Status.Open(), At: c.ArrivedAt})
-		}
-		return err
-	})
+// txHistory is classifier.History from the cases table, read in tx.
+type txHistory struct {
+	tx  *store.Tx
+	log *slog.Logger
+}
+
+// priorWindow is how many of an applicant's latest cases the duplicate
+// check compares with.
+const priorWindow = 50
+
+// PriorRequests implements classifier.History.
+func (h txHistory) PriorRequests(k classifier.ApplicantKey) []classifier.Prior {
+	cs, err := h.tx.PriorCases(k.IDNumber, k.Name, priorWindow)
 	if err != nil {
+		h.log.Warn("classifier: reading earlier requests for the duplicate check", "err", err)
 		return nil
+	}
+	out := make([]classifier.Prior, len(cs))
+	for i, c := range cs {
+		out[i] = classifier.Prior{Ref: c.No, Description: c.Description, Answered: !c.Status.Open(), At: c.ArrivedAt}
 	}
 	return out
 }
