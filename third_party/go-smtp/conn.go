@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/emersion/go-sasl"
@@ -41,6 +42,8 @@ type Conn struct {
 	dataResult      chan error
 	bytesReceived   int64 // counts total size of chunks when BDAT is used
 
+	held atomic.Bool // writeResponse held a reply back (pipelining)
+
 	fromReceived bool
 	recipients   []string
 	didAuth      bool
@@ -66,7 +69,7 @@ func (c *Conn) init() {
 		io.Writer
 		io.Closer
 	}{
-		Reader: c.lineLimitReader,
+		Reader: replyFlusher{c: c, r: c.lineLimitReader},
 		Writer: c.conn,
 		Closer: c.conn,
 	}
@@ -93,6 +96,7 @@ func (c *Conn) handle(cmd string, arg string) {
 	defer func() {
 		if err := recover(); err != nil {
 			c.writeResponse(421, EnhancedCode{4, 0, 0}, "Internal server error")
+			c.flushReplies()
 			c.Close()
 
 			stack := debug.Stack()
@@ -214,6 +218,7 @@ func (c *Conn) protocolError(code int, ec EnhancedCode, msg string) {
 	c.errCount++
 	if c.errCount > errThreshold {
 		c.writeResponse(500, EnhancedCode{5, 5, 1}, "Too many errors. Quiting now")
+		c.flushReplies()
 		c.Close()
 	}
 }
@@ -1089,6 +1094,7 @@ func (c *Conn) handleBdat(arg string) {
 		c.writeResponse(dataErrorToStatus(err))
 
 		if err == errPanic {
+			c.flushReplies()
 			c.Close()
 		}
 
@@ -1114,6 +1120,7 @@ func (c *Conn) handleBdat(arg string) {
 		}
 
 		if err == errPanic {
+			c.flushReplies()
 			c.Close()
 			return
 		}
@@ -1254,6 +1261,7 @@ func (c *Conn) handleDataLMTP() {
 	// If done gets false, the panic occurred in LMTPData and the connection
 	// should be closed.
 	if !<-done {
+		c.flushReplies()
 		c.Close()
 	}
 }
@@ -1304,14 +1312,59 @@ func (c *Conn) writeResponse(code int, enhCode EnhancedCode, text ...string) {
 	// transform each single line with \n, into separate lines
 	text = strings.Split(strings.Join(text, "\n"), "\n")
 
+	w := c.text.W
 	lastLineIndex := len(text) - 1
 	for i := 0; i < lastLineIndex; i++ {
-		c.text.PrintfLine("%d-%v", code, text[i])
+		fmt.Fprintf(w, "%d-%v\r\n", code, text[i])
 	}
 	if enhCode == NoEnhancedCode {
-		c.text.PrintfLine("%d %v", code, text[lastLineIndex])
+		fmt.Fprintf(w, "%d %v\r\n", code, text[lastLineIndex])
 	} else {
-		c.text.PrintfLine("%d %v.%v.%v %v", code, enhCode[0], enhCode[1], enhCode[2], text[lastLineIndex])
+		fmt.Fprintf(w, "%d %v.%v.%v %v\r\n", code, enhCode[0], enhCode[1], enhCode[2], text[lastLineIndex])
+	}
+	// PIPELINING (RFC 2920 §3.2): while more commands of the client's group
+	// are already read, hold the reply back so that the group's replies
+	// leave in one write; replyFlusher sends them before the next read
+	// that could block. The intermediate 354, and replies after which the
+	// connection closes or turns to TLS, go at once. Not for LMTP, where
+	// another goroutine reads the message while per-recipient replies are
+	// written.
+	switch code {
+	case 220, 221, 354, 421:
+	default:
+		if !c.server.LMTP && c.text.R.Buffered() > 0 {
+			c.held.Store(true)
+			return
+		}
+	}
+	c.held.Store(false)
+	w.Flush()
+}
+
+// replyFlusher sends the replies writeResponse held back before reading from
+// the connection, so that a reply is never held while the server waits for
+// the client.
+type replyFlusher struct {
+	c *Conn
+	r io.Reader
+}
+
+func (f replyFlusher) Read(p []byte) (int, error) {
+	if f.c.held.Load() {
+		f.c.held.Store(false)
+		if err := f.c.text.W.Flush(); err != nil {
+			return 0, err
+		}
+	}
+	return f.r.Read(p)
+}
+
+// flushReplies sends any reply still held back (before the connection is
+// closed by its own goroutine).
+func (c *Conn) flushReplies() {
+	if c.held.Load() {
+		c.held.Store(false)
+		c.text.W.Flush()
 	}
 }
 

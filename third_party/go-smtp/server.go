@@ -154,6 +154,7 @@ func (s *Server) handleConn(c *Conn) error {
 	s.locker.Unlock()
 
 	defer func() {
+		c.flushReplies()
 		c.Close()
 
 		s.locker.Lock()
