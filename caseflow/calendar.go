@@ -187,6 +187,19 @@ func (s *Service) CalendarYears() []int {
 	return nil
 }
 
+// CalendarConfirmed lists the years an admin loaded or corrected (the rest
+// of CalendarYears come from the built-in table, which nobody here has
+// checked against the State Council's notice).
+func (s *Service) CalendarConfirmed(ctx context.Context) ([]int, error) {
+	var years []int
+	err := s.DB.View(ctx, func(tx *store.Tx) error {
+		var err error
+		_, years, err = tx.CalendarDays()
+		return err
+	})
+	return years, err
+}
+
 // CalendarEntries lists the special days of a known year (holidays, 调休
 // working days, corrections), by date; an unknown year is an EConflict error
 // telling the admin to load its schedule.

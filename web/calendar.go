@@ -63,10 +63,25 @@ func (h *reportPages) renderCalendar(c *gin.Context, status int, yearParam, errM
 	for i := max(0, len(years)-8); i < len(years); i++ {
 		recent = append(recent, years[i])
 	}
+	confirmed, err := h.Cases.CalendarConfirmed(c.Request.Context())
+	if err != nil {
+		h.fail(c, err)
+		return
+	}
+	// This year and next, when known only from the built-in table: deadlines
+	// run on them now, so the admin is asked to check them against the
+	// notice (loading or correcting a year confirms it).
+	var builtin []string
+	for _, y := range []int{this, this + 1} {
+		if slices.Contains(years, y) && !slices.Contains(confirmed, y) {
+			builtin = append(builtin, strconv.Itoa(y))
+		}
+	}
 	data := gin.H{
 		"Title": "工作日历", "Years": recent, "Year": year, "Days": days, "Unknown": unknown,
 		"Error": errMsg, "Form": form, "Done": c.Query("done"),
 		"NextMissing": !slices.Contains(years, this+1), "Next": this + 1,
+		"Builtin": strings.Join(builtin, "、"),
 	}
 	if len(years) > 0 {
 		data["First"], data["Last"] = years[0], years[len(years)-1]

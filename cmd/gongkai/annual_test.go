@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"gongkai"
 	"gongkai/report"
@@ -198,7 +199,9 @@ func uploadSchedule(t *testing.T, c *http.Client, u, csrf, name string, content 
 // named and stores nothing; a handler is refused.
 func TestCalendarAdmin(t *testing.T) {
 	dbPath := filepath.Join(t.TempDir(), "g.db")
-	ta := startApp(t, testConfig(dbPath))
+	// The clock: 2026-11-27, so this year and next are 2026 and 2027.
+	now := time.Date(2026, 11, 27, 10, 0, 0, 0, gongkai.Beijing)
+	ta := startApp(t, testConfig(dbPath), func(a *App) { a.DB.Now = func() time.Time { return now } })
 	ta.addUser(t, "adm", gongkai.RoleAdmin)
 	ta.addUser(t, "hand", gongkai.RoleHandler)
 	ctx := context.Background()
@@ -212,6 +215,11 @@ func TestCalendarAdmin(t *testing.T) {
 		t.Fatalf("calendar page for 2024: %d\n%.800s", status, page)
 	}
 	csrf := hidden(t, page).Get("csrf")
+	// 2026 and 2027 (this year and next on the test clock) come from the
+	// built-in table, unchecked here: the page asks for them to be checked.
+	if want := `id="calendar-builtin">2026、2027年的节假日安排取自软件内置数据`; !strings.Contains(page, want) {
+		t.Errorf("calendar page lacks the unchecked-years notice %q\n%.1500s", want, page)
+	}
 	march := gongkai.MustDate("2028-03-01")
 	if _, err := ta.Cal.Due(march, gongkai.ChannelWeb, false); !errors.Is(err, workday.ErrNoSchedule) {
 		t.Fatalf("2028 known before loading: %v", err)
@@ -238,7 +246,21 @@ func TestCalendarAdmin(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	status, body, resp := uploadSchedule(t, adm, ta.URL+"/staff/admin/calendar/load", csrf, "2028.txt", file)
+	// Confirming 2027 as it stands: a file of one "year" line changes no day.
+	due2027, _ := ta.Cal.Due(gongkai.MustDate("2027-01-25"), gongkai.ChannelWeb, false)
+	status, body, resp := uploadSchedule(t, adm, ta.URL+"/staff/admin/calendar/load", csrf, "2027.txt", []byte("year 2027\n"))
+	if status != http.StatusSeeOther {
+		t.Fatalf("confirm 2027: %d\n%.800s", status, body)
+	}
+	if d, err := ta.Cal.Due(gongkai.MustDate("2027-01-25"), gongkai.ChannelWeb, false); err != nil || d != due2027 || d == gongkai.MustDate("2027-02-22") {
+		t.Errorf("Due(2027-01-25) after confirming 2027 = %s, %v; want %s as before (春节 off)", d, err, due2027)
+	}
+	_, page = get(t, adm, ta.URL+"/staff/admin/calendar")
+	if want := `id="calendar-builtin">2026年的节假日安排`; !strings.Contains(page, want) {
+		t.Errorf("after confirming 2027 the notice should name 2026 only\n%.1500s", page)
+	}
+
+	status, body, resp = uploadSchedule(t, adm, ta.URL+"/staff/admin/calendar/load", csrf, "2028.txt", file)
 	if status != http.StatusSeeOther || !strings.Contains(resp.Header.Get("Location"), "year=2028") {
 		t.Fatalf("upload 2028: %d %q\n%.800s", status, resp.Header.Get("Location"), body)
 	}
