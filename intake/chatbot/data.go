@@ -31,6 +31,7 @@ type lexicon struct {
 	cues     []cue
 	slots    []cue
 	delivery []deliveryCue
+	forms    []deliveryCue // 提供形式 wishes (forms.tsv), same format
 	text     map[string]string
 }
 
@@ -55,16 +56,11 @@ func parseLexicon() (*lexicon, error) {
 	if l.slots, err = readCues("data/slots.tsv", 2); err != nil {
 		return nil, err
 	}
-	dl, err := readTSV("data/delivery.tsv", 3)
-	if err != nil {
+	if l.delivery, err = readWishes("data/delivery.tsv"); err != nil {
 		return nil, err
 	}
-	for _, f := range dl {
-		re, err := regexp.Compile(f[2])
-		if err != nil {
-			return nil, fmt.Errorf("chatbot: delivery.tsv: %w", err)
-		}
-		l.delivery = append(l.delivery, deliveryCue{value: f[0], bare: f[1] == "bare", re: re})
+	if l.forms, err = readWishes("data/forms.tsv"); err != nil {
+		return nil, err
 	}
 	b, err := dataFS.ReadFile("data/answers.txt")
 	if err != nil {
@@ -90,6 +86,23 @@ func parseLexicon() (*lexicon, error) {
 	}
 	flush()
 	return l, nil
+}
+
+// readWishes reads a value<TAB>scope<TAB>regex file (delivery.tsv, forms.tsv).
+func readWishes(name string) ([]deliveryCue, error) {
+	rows, err := readTSV(name, 3)
+	if err != nil {
+		return nil, err
+	}
+	var out []deliveryCue
+	for _, f := range rows {
+		re, err := regexp.Compile(f[2])
+		if err != nil {
+			return nil, fmt.Errorf("chatbot: %s: %w", name, err)
+		}
+		out = append(out, deliveryCue{value: f[0], bare: f[1] == "bare", re: re})
+	}
+	return out, nil
 }
 
 func readTSV(name string, cols int) ([][]string, error) {

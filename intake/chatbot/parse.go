@@ -21,7 +21,7 @@ type found struct {
 
 // fieldOrder is the order fields are acknowledged in.
 var fieldOrder = []string{"applicant_type", "org_name", "credit_code", "legal_rep", "name", "id_number", "phone",
-	"email", "address", "postcode", "description", "purpose", "delivery"}
+	"email", "address", "postcode", "description", "purpose", "form", "delivery"}
 
 // canonical sorts field names into fieldOrder.
 func canonical(fs []string) []string {
@@ -212,6 +212,15 @@ func (e *Engine) parse(st *State, m string) found {
 		}
 		if d.re.MatchString(scan) {
 			f.set("delivery", d.value)
+			break
+		}
+	}
+	for _, d := range l.forms {
+		if d.bare && st.Asking != "form" {
+			continue
+		}
+		if d.re.MatchString(scan) {
+			f.set("form", d.value)
 			break
 		}
 	}
@@ -420,6 +429,13 @@ func (e *Engine) bare(st *State, f *found, field, v string) {
 		for _, c := range gongkai.DeliveryChoices {
 			if strings.Contains(v, c) {
 				f.set("delivery", c)
+				return
+			}
+		}
+	case "form":
+		for _, d := range l.forms {
+			if d.re.MatchString(v) {
+				f.set("form", d.value)
 				return
 			}
 		}
