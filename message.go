@@ -111,4 +111,10 @@ type Message struct {
 	Defects    []string
 	ParseError string // why parsing failed, for staff
 	Source     string // "smtp", "imap:INBOX", "web", "chat", "api"
+
+	// A message on no case is handled by a person: linked to a case, or
+	// closed with a note (the staff mail view).
+	HandledBy   string
+	HandledAt   time.Time
+	HandledNote string
 }

@@ -527,10 +527,7 @@ func (in *Intake) parseOne(p *parsed) {
 	}()
 	em, err := intake.ParseWith(p.Raw, intake.Options{NoData: true}) // attachment bytes stay in the raw message
 	if err != nil || em == nil {
-		p.parseErr = "无法解析"
-		if err != nil {
-			p.parseErr = "无法解析：" + err.Error()
-		}
+		p.parseErr = parseErrorText(err)
 		return
 	}
 	p.email = em

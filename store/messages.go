@@ -7,15 +7,17 @@ import (
 	"gongkai"
 )
 
-const msgCols = `id, COALESCE(case_id, 0), channel, source, arrived_at, sha256, message_id, subject, from_addr, kind, malformed, defects, parse_error`
+const msgCols = `id, COALESCE(case_id, 0), channel, source, arrived_at, sha256, message_id, subject, from_addr, kind, malformed, defects, parse_error, handled_by, handled_at, handled_note`
 
 func scanMessage(s scanner) (*gongkai.Message, error) {
 	var m gongkai.Message
-	var channel, arrived, kind, defects string
+	var channel, arrived, kind, defects, handledAt string
 	var malformed int
-	if err := s.Scan(&m.ID, &m.CaseID, &channel, &m.Source, &arrived, &m.SHA256, &m.MessageID, &m.Subject, &m.From, &kind, &malformed, &defects, &m.ParseError); err != nil {
+	if err := s.Scan(&m.ID, &m.CaseID, &channel, &m.Source, &arrived, &m.SHA256, &m.MessageID, &m.Subject, &m.From, &kind, &malformed, &defects, &m.ParseError,
+		&m.HandledBy, &handledAt, &m.HandledNote); err != nil {
 		return nil, err
 	}
+	m.HandledAt = parseTS(handledAt)
 	m.Channel = gongkai.Channel(channel)
 	m.ArrivedAt = parseTS(arrived)
 	m.Kind = gongkai.MessageKind(kind)

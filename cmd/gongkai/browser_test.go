@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -77,5 +78,43 @@ func openCaseAs(t *testing.T, ctx context.Context, ta *testApp, user, caseNo str
 	)
 	if err != nil {
 		t.Fatalf("%s opens the case: %v", user, err)
+	}
+}
+
+// TestBrowserMailArchive: spam held for a person reaches the registrar's
+// mail view; she reads it and archives it with a reason, in Chromium.
+func TestBrowserMailArchive(t *testing.T) {
+	ctx := testkit.BrowserContext(t)
+	cfg := testConfig(filepath.Join(t.TempDir(), "g.db"))
+	cfg["mail-from"] = "ysqgk@zjj.xigong.example"
+	ta := startApp(t, cfg)
+	ta.addUser(t, "reg", gongkai.RoleRegistrar)
+	raw, err := os.ReadFile(filepath.Join(testkit.CorpusDir(t, "dev"), "011.eml")) // spam
+	if err != nil {
+		t.Fatal(err)
+	}
+	sendMail(t, ta.SMTPAddr, raw)
+	waitProcessed(t, ta.DB, 1)
+
+	err = chromedp.Do(ctx,
+		chromedp.Navigate(ta.URL+"/staff"),
+		chromedp.WaitVisible(`#username`),
+		chromedp.SendKeys(`#username`, "reg"),
+		chromedp.SendKeys(`#password`, "password-reg"),
+		chromedp.Click(`#login`),
+		chromedp.WaitVisible(`a[href="/staff/mail"]`),
+		chromedp.Click(`a[href="/staff/mail"]`),
+		chromedp.WaitVisible(`#mail a[href^="/staff/mail/"]`),
+		chromedp.Click(`#mail a[href^="/staff/mail/"]`),
+		chromedp.WaitVisible(`#mail-text`),
+		chromedp.SendKeys(`#note`, "确认为垃圾邮件"),
+		chromedp.Click(`#archive`),
+		chromedp.WaitVisible(`#mail-done`),
+	)
+	if err != nil {
+		t.Fatalf("registrar archives the spam: %v", err)
+	}
+	if tabs := text(t, ctx, `#mail-tabs`); !strings.Contains(tabs, "待处理（0）") || !strings.Contains(tabs, "已处理（1）") {
+		t.Errorf("tabs after archiving: %q", tabs)
 	}
 }

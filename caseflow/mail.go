@@ -1,0 +1,202 @@
+package caseflow
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"gongkai"
+	"gongkai/intake"
+	"gongkai/store"
+)
+
+// The staff mail view: inbound messages that are on no case — spam held
+// for a person, mail that could not be parsed, consultations, complaints,
+// replies that matched no case, automatic replies and bounces — until a
+// registrar links each to a case or records why nothing is to be done.
+
+// mailRoles may see and handle the mail view: it shows applicants' own
+// words, personal data included.
+var mailRoles = []gongkai.Role{gongkai.RoleRegistrar, gongkai.RoleAdmin}
+
+// MailLimit is the most messages one tab lists.
+const MailLimit = 200
+
+var errMailRole = gongkai.Errorf(gongkai.EForbidden, "只有登记员和管理员可以处理来信")
+
+// Mail lists a tab of the mail view, newest first, with the size of every
+// tab.
+func (s *Service) Mail(ctx context.Context, q store.MailQueue, u *gongkai.User) ([]*gongkai.Message, map[store.MailQueue]int, error) {
+	if !u.Has(mailRoles...) {
+		return nil, nil, errMailRole
+	}
+	var ms []*gongkai.Message
+	var counts map[store.MailQueue]int
+	err := s.DB.View(ctx, func(tx *store.Tx) error {
+		var err error
+		if ms, err = tx.Mail(q, MailLimit); err != nil {
+			return err
+		}
+		counts, err = tx.MailCounts()
+		return err
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("caseflow: mail view: %w", err)
+	}
+	return ms, counts, nil
+}
+
+// MailDetail is one message as the registrar reads it.
+type MailDetail struct {
+	Message *gongkai.Message
+	// Email is the message parsed again from its raw bytes (attachment
+	// bytes left in the raw message); nil when it cannot be parsed.
+	Email    *gongkai.Email
+	ParseErr string
+	Verdict  *gongkai.Verdict // the classifier's, when it gave one
+	Case     *gongkai.Case    // the case it is linked to, if any
+}
+
+// MailMessage loads a message for the mail view. The view is logged, as
+// the text may hold personal data.
+func (s *Service) MailMessage(ctx context.Context, id int64, u *gongkai.User) (*MailDetail, error) {
+	if !u.Has(mailRoles...) {
+		return nil, errMailRole
+	}
+	d := &MailDetail{}
+	var raw []byte
+	var verdict string
+	err := s.DB.View(ctx, func(tx *store.Tx) error {
+		m, err := tx.MessageByID(id)
+		if err != nil {
+			return err
+		}
+		d.Message = m
+		if raw, verdict, err = tx.MessageRaw(id); err != nil {
+			return err
+		}
+		if m.CaseID != 0 {
+			d.Case, err = tx.CaseByID(m.CaseID)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.log().Info("message viewed", "user", u.Username, "message_id", id)
+	if verdict != "" {
+		var v gongkai.Verdict
+		if json.Unmarshal([]byte(verdict), &v) == nil {
+			d.Verdict = &v
+		}
+	}
+	// What could be read is shown even when parsing failed (a message
+	// without a header block keeps its text).
+	em, err := parseForView(raw)
+	if err != nil || em == nil {
+		d.ParseErr = parseErrorText(err)
+	}
+	if em != nil && (em.Text != "" || len(em.Attachments) > 0) {
+		d.Email = em
+	}
+	return d, nil
+}
+
+// parseErrorText says in Chinese why a message could not be parsed.
+func parseErrorText(err error) string {
+	switch {
+	case err == nil:
+		return "无法解析"
+	case errors.Is(err, intake.ErrEmpty):
+		return "无法解析：邮件是空的"
+	case errors.Is(err, intake.ErrNoHeader):
+		return "无法解析：没有信头，不是标准格式的邮件"
+	}
+	return "无法解析：" + err.Error()
+}
+
+// parseForView parses raw bytes for reading; a panic in the parser is an
+// error here too, as in intake.
+func parseForView(raw []byte) (em *gongkai.Email, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			em, err = nil, fmt.Errorf("解析程序出错：%v", p)
+		}
+	}()
+	return intake.ParseWith(raw, intake.Options{NoData: true})
+}
+
+// maxMailNote bounds the note on a handled message.
+const maxMailNote = 500
+
+func mailNote(note string) (string, error) {
+	note = strings.TrimSpace(note)
+	if note == "" {
+		return "", gongkai.Errorf(gongkai.EInvalid, "请写明处理情况（例如：确认为垃圾邮件；已电话答复咨询）")
+	}
+	if utf8.RuneCountInString(note) > maxMailNote {
+		return "", gongkai.Errorf(gongkai.EInvalid, "处理情况最多 %d 字", maxMailNote)
+	}
+	return note, nil
+}
+
+// HandleMail records that nothing more is to be done with a message on no
+// case, and why.
+func (s *Service) HandleMail(ctx context.Context, id int64, note string, u *gongkai.User) error {
+	if !u.Has(mailRoles...) {
+		return errMailRole
+	}
+	note, err := mailNote(note)
+	if err != nil {
+		return err
+	}
+	if err := s.DB.Update(ctx, func(tx *store.Tx) error { return tx.HandleMessage(id, u.Username, note) }); err != nil {
+		return err
+	}
+	s.log().Info("message handled", "user", u.Username, "message_id", id)
+	return nil
+}
+
+// LinkMail attaches a message on no case to the case numbered caseNo (a
+// reply that matched no case, 补正 material sent from another address…).
+// The case's history says so; a correction received this way is recorded
+// on the case page by the registrar, as on paper.
+func (s *Service) LinkMail(ctx context.Context, id int64, caseNo, note string, u *gongkai.User) error {
+	if !u.Has(mailRoles...) {
+		return errMailRole
+	}
+	caseNo = strings.ToUpper(strings.TrimSpace(caseNo))
+	if reCaseNo.FindString(caseNo) != caseNo {
+		return gongkai.Errorf(gongkai.EInvalid, "受理编号格式应为 GK-年份-六位数字，例如 GK-2026-000123")
+	}
+	note = strings.TrimSpace(note)
+	if utf8.RuneCountInString(note) > maxMailNote {
+		return gongkai.Errorf(gongkai.EInvalid, "说明最多 %d 字", maxMailNote)
+	}
+	err := s.DB.Update(ctx, func(tx *store.Tx) error {
+		c, err := tx.CaseByNo(caseNo)
+		if err != nil {
+			return err
+		}
+		m, err := tx.MessageByID(id)
+		if err != nil {
+			return err
+		}
+		if err := tx.LinkMessage(id, c.ID, u.Username, note); err != nil {
+			return err
+		}
+		detail := fmt.Sprintf("将来信“%s”（%s，%s）关联到本案", oneLine(m.Subject), m.Kind.Label(), m.ArrivedAt.In(gongkai.Beijing).Format("2006-01-02 15:04"))
+		if c.Status == gongkai.StatusCorrection {
+			detail += "；本案正在补正中，如为补正材料，请在本页登记“收到补正”"
+		}
+		return tx.AddEvent(&gongkai.Event{CaseID: c.ID, Actor: u.Username, Kind: "message_linked", Detail: detail, Reason: note})
+	})
+	if err != nil {
+		return err
+	}
+	s.log().Info("message linked", "user", u.Username, "message_id", id, "case", caseNo)
+	return nil
+}

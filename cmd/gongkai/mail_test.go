@@ -1,0 +1,150 @@
+package main
+
+import (
+	"context"
+	"html"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"gongkai"
+	"gongkai/internal/testkit"
+	"gongkai/store"
+)
+
+// TestMailView: mail that became no case — spam held for a person, a
+// consultation, a reply to a case gongkai does not know yet, an automatic
+// reply, a message without a header block — is listed for the registrar
+// over real SMTP, read, archived with a reason or linked to a case (which
+// the case's history shows); handlers are refused, and a second handling is
+// a conflict.
+func TestMailView(t *testing.T) {
+	cfg := testConfig(filepath.Join(t.TempDir(), "gongkai.db"))
+	cfg["mail-from"] = "ysqgk@zjj.xigong.example"
+	ta := startApp(t, cfg)
+	ta.addUser(t, "reg", gongkai.RoleRegistrar)
+	ta.addUser(t, "hand", gongkai.RoleHandler)
+	dir := testkit.CorpusDir(t, "dev")
+	for _, f := range []string{"011", "019", "009", "012"} { // spam, consultation, auto-reply, follow-up of GK-2025-000047
+		raw, err := os.ReadFile(filepath.Join(dir, f+".eml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sendMail(t, ta.SMTPAddr, raw)
+	}
+	sendMail(t, ta.SMTPAddr, []byte("就一句话，没有信头\r\n想问问<公租房>怎么申请\r\n"))
+	waitProcessed(t, ta.DB, 5)
+
+	byKind := map[gongkai.MessageKind]*gongkai.Message{}
+	err := ta.DB.View(context.Background(), func(tx *store.Tx) error {
+		for _, q := range []store.MailQueue{store.MailAttention, store.MailAuto} {
+			ms, err := tx.Mail(q, 50)
+			if err != nil {
+				return err
+			}
+			for _, m := range ms {
+				byKind[m.Kind] = m
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []gongkai.MessageKind{gongkai.KindSpam, gongkai.KindConsultation, gongkai.KindAutoReply, gongkai.KindFollowup, gongkai.KindUnparsed} {
+		if byKind[k] == nil {
+			t.Fatalf("no %s message on no case: %v", k, byKind)
+		}
+	}
+	msgURL := func(k gongkai.MessageKind) string {
+		return ta.URL + "/staff/mail/" + strconv.FormatInt(byKind[k].ID, 10)
+	}
+
+	hand := login(t, ta, "hand")
+	if status, _ := get(t, hand, ta.URL+"/staff/mail"); status != http.StatusForbidden {
+		t.Errorf("handler on the mail view: %d, want 403", status)
+	}
+
+	reg := login(t, ta, "reg")
+	status, page := get(t, reg, ta.URL+"/staff/mail")
+	if status != http.StatusOK {
+		t.Fatalf("mail view: %d\n%.800s", status, page)
+	}
+	for _, want := range []string{"待处理（4）", "自动回复和退信（1）", "已处理（0）", "垃圾邮件", "咨询", "已有案件的来信", "无法解析（需人工处理）",
+		html.EscapeString(byKind[gongkai.KindConsultation].Subject), `href="/staff/mail"`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("mail view lacks %q\n%.3000s", want, page)
+		}
+	}
+	if _, auto := get(t, reg, ta.URL+"/staff/mail?q=auto"); !strings.Contains(auto, html.EscapeString(byKind[gongkai.KindAutoReply].Subject)) {
+		t.Errorf("auto tab lacks the automatic reply\n%.2000s", auto)
+	}
+
+	// The message without a header block: its text is shown, escaped, and
+	// why it could not be parsed, in Chinese.
+	_, page = get(t, reg, msgURL(gongkai.KindUnparsed))
+	if !strings.Contains(page, "想问问&lt;公租房&gt;怎么申请") || !strings.Contains(page, "没有信头") {
+		t.Errorf("unparsed message page\n%.3000s", page)
+	}
+	csrf := hidden(t, page).Get("csrf")
+
+	// Archiving needs a reason; then the spam leaves "待处理" for "已处理".
+	spam := msgURL(gongkai.KindSpam)
+	_, page = get(t, reg, spam)
+	if !strings.Contains(page, "自动分类的理由") {
+		t.Errorf("spam page lacks the classifier's reasons\n%.3000s", page)
+	}
+	if status, body, _ := postForm(t, reg, spam+"/handle", url.Values{"csrf": {csrf}, "note": {"  "}}); status != http.StatusUnprocessableEntity || !strings.Contains(body, "请写明处理情况") {
+		t.Errorf("archive without a reason: %d\n%.1500s", status, body)
+	}
+	if status, _, _ := postForm(t, reg, spam+"/handle", url.Values{"note": {"确认为垃圾邮件"}}); status != http.StatusForbidden {
+		t.Errorf("archive without the CSRF token: %d, want 403", status)
+	}
+	if status, body, _ := postForm(t, reg, spam+"/handle", url.Values{"csrf": {csrf}, "note": {"确认为垃圾邮件"}}); status != http.StatusSeeOther {
+		t.Fatalf("archive: %d\n%.1500s", status, body)
+	}
+	if status, body, _ := postForm(t, reg, spam+"/handle", url.Values{"csrf": {csrf}, "note": {"再次归档"}}); status != http.StatusConflict || !strings.Contains(body, "已由 reg 处理") {
+		t.Errorf("archive twice: %d, want 409\n%.1500s", status, body)
+	}
+	_, page = get(t, reg, ta.URL+"/staff/mail?q=handled")
+	if !strings.Contains(page, "已处理（1）") || !strings.Contains(page, "待处理（3）") || !strings.Contains(page, "确认为垃圾邮件") {
+		t.Errorf("handled tab after archiving\n%.3000s", page)
+	}
+
+	// The follow-up of a case registered by hand afterwards: linked by its
+	// number, the case page shows the message and the history says so.
+	c := seedEmailCase(t, ta.App, "GK-2025-000047", true)
+	followup := msgURL(gongkai.KindFollowup)
+	if status, body, _ := postForm(t, reg, followup+"/link", url.Values{"csrf": {csrf}, "case_no": {"GK-2025-47"}}); status != http.StatusUnprocessableEntity || !strings.Contains(body, "受理编号格式") || !strings.Contains(body, `value="GK-2025-47"`) {
+		t.Errorf("link to a malformed number: %d\n%.1500s", status, body)
+	}
+	if status, body, _ := postForm(t, reg, followup+"/link", url.Values{"csrf": {csrf}, "case_no": {"GK-2025-000999"}}); status != http.StatusNotFound {
+		t.Errorf("link to a missing case: %d\n%.800s", status, body)
+	}
+	status, body, resp := postForm(t, reg, followup+"/link", url.Values{"csrf": {csrf}, "case_no": {" gk-2025-000047 "}, "link_note": {"申请人补正材料"}})
+	if status != http.StatusSeeOther || resp.Header.Get("Location") != "/staff/cases/GK-2025-000047" {
+		t.Fatalf("link: %d %q\n%.1500s", status, resp.Header.Get("Location"), body)
+	}
+	_, page = get(t, reg, ta.URL+"/staff/cases/GK-2025-000047")
+	if !strings.Contains(page, html.EscapeString(byKind[gongkai.KindFollowup].Subject)) || !strings.Contains(page, "关联到本案") || !strings.Contains(page, "收到补正") {
+		t.Errorf("case page after linking\n%.4000s", page)
+	}
+	var evs []gongkai.Event
+	ta.DB.View(context.Background(), func(tx *store.Tx) error { evs, err = tx.Events(c.ID); return err })
+	if !slices.ContainsFunc(evs, func(e gongkai.Event) bool {
+		return e.Kind == "message_linked" && e.Actor == "reg" && e.Reason == "申请人补正材料"
+	}) {
+		t.Errorf("no message_linked event by reg: %+v", evs)
+	}
+	if status, _, _ := postForm(t, reg, followup+"/handle", url.Values{"csrf": {csrf}, "note": {"x"}}); status != http.StatusConflict {
+		t.Errorf("archive a linked message: %d, want 409", status)
+	}
+	if _, page = get(t, reg, ta.URL+"/staff/mail"); !strings.Contains(page, "待处理（2）") {
+		t.Errorf("after linking, 2 should wait\n%.2000s", page)
+	}
+}

@@ -1,0 +1,139 @@
+package store
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"gongkai"
+)
+
+// TestMail walks the staff mail view's queues: what is on no case waits in
+// "attention" (or "auto" for automatic replies and bounces) until handled
+// or linked; a second handling is refused; the queries use the partial
+// index, not a scan of the raw messages.
+func TestMail(t *testing.T) {
+	db := openTest(t)
+	ids := map[string]int64{}
+	update(t, db, func(tx *Tx) error {
+		c := &gongkai.Case{No: "GK-2026-000001", QueryCode: "Q", Channel: gongkai.ChannelEmail, Status: gongkai.StatusProcessing}
+		if err := tx.CreateCase(c, ""); err != nil {
+			return err
+		}
+		for _, m := range []struct {
+			name   string
+			kind   gongkai.MessageKind
+			onCase bool
+		}{
+			{"request", gongkai.KindRequest, true}, {"spam", gongkai.KindSpam, false}, {"unparsed", gongkai.KindUnparsed, false},
+			{"auto", gongkai.KindAutoReply, false}, {"bounce", gongkai.KindBounce, false}, {"consult", gongkai.KindConsultation, false},
+			{"followup", gongkai.KindFollowup, false},
+		} {
+			msg := &gongkai.Message{Channel: gongkai.ChannelEmail, Source: "smtp", Raw: []byte(strings.Repeat("x", 20000)),
+				SHA256: m.name, Subject: "<b>" + m.name + "</b>", Kind: m.kind}
+			if m.onCase {
+				msg.CaseID = c.ID
+			}
+			if err := tx.CreateMessage(msg); err != nil {
+				return err
+			}
+			ids[m.name] = msg.ID
+		}
+		return nil
+	})
+	names := func(ms []*gongkai.Message) []string {
+		var out []string
+		for _, m := range ms {
+			out = append(out, strings.TrimSuffix(strings.TrimPrefix(m.Subject, "<b>"), "</b>"))
+		}
+		return out
+	}
+	check := func(step string, want map[MailQueue][]string) {
+		t.Helper()
+		update(t, db, func(tx *Tx) error {
+			counts, err := tx.MailCounts()
+			if err != nil {
+				return err
+			}
+			for q, w := range want {
+				ms, err := tx.Mail(q, 50)
+				if err != nil {
+					return err
+				}
+				if got := names(ms); !slices.Equal(got, w) || counts[q] != len(w) {
+					t.Errorf("%s: %s = %v (count %d), want %v", step, q, got, counts[q], w)
+				}
+			}
+			return nil
+		})
+	}
+	check("stored", map[MailQueue][]string{
+		MailAttention: {"followup", "consult", "unparsed", "spam"},
+		MailAuto:      {"bounce", "auto"},
+		MailHandled:   nil,
+	})
+
+	update(t, db, func(tx *Tx) error {
+		if err := tx.HandleMessage(ids["spam"], "reg", "确认为垃圾邮件"); err != nil {
+			return err
+		}
+		c, err := tx.CaseByNo("GK-2026-000001")
+		if err != nil {
+			return err
+		}
+		return tx.LinkMessage(ids["followup"], c.ID, "reg", "补充材料，关联到 GK-2026-000001")
+	})
+	check("handled", map[MailQueue][]string{
+		MailAttention: {"consult", "unparsed"},
+		MailAuto:      {"bounce", "auto"},
+		MailHandled:   {"spam"},
+	})
+
+	err := db.Update(t.Context(), func(tx *Tx) error {
+		m, err := tx.MessageByID(ids["spam"])
+		if err != nil {
+			return err
+		}
+		if m.HandledBy != "reg" || m.HandledNote != "确认为垃圾邮件" || m.HandledAt.IsZero() {
+			t.Errorf("handled spam: %q %q %v", m.HandledBy, m.HandledNote, m.HandledAt)
+		}
+		for _, tc := range []struct {
+			id   int64
+			want string
+		}{{ids["spam"], "已由 reg 处理"}, {ids["followup"], "已关联到案件"}, {ids["request"], "已关联到案件"}} {
+			if err := tx.HandleMessage(tc.id, "other", "again"); gongkai.ErrorKind(err) != gongkai.EConflict || !strings.Contains(gongkai.ErrorMessage(err), tc.want) {
+				t.Errorf("handling message %d again: %v, want a conflict saying %q", tc.id, err, tc.want)
+			}
+		}
+		if err := tx.HandleMessage(999, "reg", ""); gongkai.ErrorKind(err) != gongkai.ENotFound {
+			t.Errorf("handling a missing message: %v", err)
+		}
+		// The view's queries go through the partial index, never a scan of
+		// the table.
+		for _, q := range []MailQueue{MailAttention, MailAuto, MailHandled} {
+			ids, args, _ := mailIDs(q)
+			var plan []string
+			rows, err := tx.query(`EXPLAIN QUERY PLAN `+ids, append(args, 5)...)
+			if err != nil {
+				return err
+			}
+			for rows.Next() {
+				var id, parent, unused int
+				var detail string
+				if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+					return err
+				}
+				plan = append(plan, detail)
+			}
+			rows.Close()
+			if p := fmt.Sprint(plan); !strings.Contains(p, "USING COVERING INDEX messages_unlinked") {
+				t.Errorf("%s: plan %s does not use messages_unlinked", q, p)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

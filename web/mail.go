@@ -1,0 +1,102 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"gongkai"
+	"gongkai/store"
+)
+
+// MailTabs are the tabs of the staff mail view (来信).
+var MailTabs = []struct {
+	Key   store.MailQueue
+	Label string
+}{
+	{store.MailAttention, "待处理"}, {store.MailAuto, "自动回复和退信"}, {store.MailHandled, "已处理"},
+}
+
+// mailPage lists inbound messages that are on no case.
+func (s *Server) mailPage(c *gin.Context) {
+	q := store.MailQueue(c.DefaultQuery("q", string(store.MailAttention)))
+	known := false
+	for _, t := range MailTabs {
+		known = known || t.Key == q
+	}
+	if !known {
+		q = store.MailAttention
+	}
+	ms, counts, err := s.Cases.Mail(c.Request.Context(), q, CurrentUser(c))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.Render(c, http.StatusOK, "mail", gin.H{"Title": "来信", "Tabs": MailTabs, "Q": q, "Counts": counts, "Messages": ms, "Done": c.Query("done")})
+}
+
+func mailID(c *gin.Context) (int64, bool) {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	return id, err == nil && id > 0
+}
+
+// mailMessage shows one message with what can be done with it.
+func (s *Server) mailMessage(c *gin.Context) {
+	s.renderMailMessage(c, http.StatusOK, "", gin.H{})
+}
+
+func (s *Server) renderMailMessage(c *gin.Context, status int, errMsg string, form gin.H) {
+	id, ok := mailID(c)
+	if !ok {
+		s.errorPage(c, http.StatusNotFound, "来信不存在")
+		return
+	}
+	d, err := s.Cases.MailMessage(c.Request.Context(), id, CurrentUser(c))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.Render(c, status, "mail_message", gin.H{"Title": "来信", "D": d, "Error": errMsg, "Form": form})
+}
+
+// mailHandle records why nothing more is to be done with a message.
+func (s *Server) mailHandle(c *gin.Context) {
+	id, ok := mailID(c)
+	if !ok {
+		s.errorPage(c, http.StatusNotFound, "来信不存在")
+		return
+	}
+	note := c.PostForm("note")
+	if err := s.Cases.HandleMail(c.Request.Context(), id, note, CurrentUser(c)); err != nil {
+		s.mailRefused(c, err, gin.H{"Note": note})
+		return
+	}
+	c.Redirect(http.StatusSeeOther, "/staff/mail?done=handled")
+}
+
+// mailLink attaches a message to a case.
+func (s *Server) mailLink(c *gin.Context) {
+	id, ok := mailID(c)
+	if !ok {
+		s.errorPage(c, http.StatusNotFound, "来信不存在")
+		return
+	}
+	no, note := c.PostForm("case_no"), c.PostForm("link_note")
+	if err := s.Cases.LinkMail(c.Request.Context(), id, no, note, CurrentUser(c)); err != nil {
+		s.mailRefused(c, err, gin.H{"CaseNo": no, "LinkNote": note})
+		return
+	}
+	c.Redirect(http.StatusSeeOther, "/staff/cases/"+strings.ToUpper(strings.TrimSpace(no)))
+}
+
+// mailRefused shows the message again with the reason and what was typed.
+func (s *Server) mailRefused(c *gin.Context, err error, form gin.H) {
+	switch gongkai.ErrorKind(err) {
+	case gongkai.EInvalid, gongkai.EConflict, gongkai.ENotFound:
+		s.renderMailMessage(c, httpStatus(err), gongkai.ErrorMessage(err), form)
+	default:
+		s.fail(c, err)
+	}
+}
