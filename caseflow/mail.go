@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"gongkai"
@@ -199,4 +200,111 @@ func (s *Service) LinkMail(ctx context.Context, id int64, caseNo, note string, u
 	}
 	s.log().Info("message linked", "user", u.Username, "message_id", id, "case", caseNo)
 	return nil
+}
+
+// RegisterHeld files a message on no case as a request: spam held for a
+// person that turns out to be a real application, a consultation that asks
+// for information after all. The message is parsed and classified again and
+// registered like any e-mail request (received on the day it arrived, with
+// its 登记回执), in the transaction that links it; the history says who
+// registered it and why. A message that cannot be parsed is refused: staff
+// read the original and register it from what it says.
+func (in *Intake) RegisterHeld(ctx context.Context, id int64, by, note string) (string, error) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	var raws []store.PendingRaw
+	err := in.Cases.DB.View(ctx, func(tx *store.Tx) error {
+		m, err := tx.MessageByID(id)
+		if err != nil {
+			return err
+		}
+		if err := heldOK(m); err != nil {
+			return err
+		}
+		raws, err = tx.RawMessages([]int64{id})
+		return err
+	})
+	if err != nil {
+		return "", err
+	}
+	if len(raws) != 1 {
+		return "", gongkai.Errorf(gongkai.ENotFound, "来信不存在")
+	}
+	at, _ := time.Parse(time.RFC3339Nano, raws[0].ArrivedAt)
+	p := &parsed{PendingRaw: raws[0], arrived: at, sha: sha(raws[0].Raw)}
+	in.parseOne(p)
+	if p.email == nil {
+		return "", gongkai.Errorf(gongkai.EInvalid, "这封来信无法解析，不能据此自动登记；请下载原件查看，按其内容另行登记后再关联")
+	}
+	v := p.verdict
+	was := v.Nature
+	v.Nature = gongkai.KindRequest
+	v.Reasons = append(v.Reasons, gongkai.Reason{Field: "nature", Rule: "工作人员登记为信息公开申请（原分类：" + was.Label() + "）", Evidence: note})
+	var no string
+	err = in.filingTx([]*parsed{p}, func(fn func(*store.Tx) error) error { return in.Cases.DB.Update(ctx, fn) }, func(tx *store.Tx) error {
+		m, err := tx.MessageByID(id)
+		if err != nil {
+			return err
+		}
+		if err := heldOK(m); err != nil {
+			return err
+		}
+		if rc, ok := in.Classifier.(RepeatChecker); ok {
+			rc.MarkRepeat(tx, &v)
+		}
+		c, err := in.newCase(tx, p, p.email, v, messageTime(p.email, p.arrived))
+		if err != nil {
+			return err
+		}
+		if err := tx.LinkMessage(id, c.ID, by, note); err != nil {
+			return err
+		}
+		vj, err := json.Marshal(v)
+		if err != nil {
+			return fmt.Errorf("caseflow: encoding verdict: %w", err)
+		}
+		m.CaseID, m.Kind = c.ID, gongkai.KindRequest
+		if err := tx.UpdateMessage(m, string(vj)); err != nil {
+			return err
+		}
+		no = c.No
+		return tx.AddEvent(&gongkai.Event{CaseID: c.ID, Actor: by, Kind: "registered_from_mail",
+			Detail: fmt.Sprintf("将暂存的来信“%s”（原分类：%s）登记为信息公开申请", oneLine(m.Subject), was.Label()), Reason: note})
+	})
+	if err != nil {
+		return "", err
+	}
+	in.log().Info("held message registered", "user", by, "message_id", id, "case", no)
+	return no, nil
+}
+
+// heldOK refuses a message that is already on a case or handled.
+func heldOK(m *gongkai.Message) error {
+	switch {
+	case m.CaseID != 0:
+		return gongkai.Errorf(gongkai.EConflict, "这封来信已关联到案件，不能再登记")
+	case m.HandledBy != "":
+		return gongkai.Errorf(gongkai.EConflict, "这封来信已由 %s 处理", m.HandledBy)
+	}
+	return nil
+}
+
+// RegisterMail files a message on no case as a request (Intake.RegisterHeld,
+// wired in as Service.RegisterHeld) for a registrar or admin; the reason is
+// required.
+func (s *Service) RegisterMail(ctx context.Context, id int64, note string, u *gongkai.User) (string, error) {
+	if !u.Has(mailRoles...) {
+		return "", errMailRole
+	}
+	if s.RegisterHeld == nil {
+		return "", gongkai.Errorf(gongkai.EConflict, "未启用邮件收信，不能据来信登记")
+	}
+	note = strings.TrimSpace(note)
+	if note == "" {
+		return "", gongkai.Errorf(gongkai.EInvalid, "请写明登记理由（例如：误判为垃圾邮件，实为信息公开申请）")
+	}
+	if utf8.RuneCountInString(note) > maxMailNote {
+		return "", gongkai.Errorf(gongkai.EInvalid, "登记理由最多 %d 字", maxMailNote)
+	}
+	return s.RegisterHeld(ctx, id, u.Username, note)
 }

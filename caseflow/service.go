@@ -26,6 +26,9 @@ type Service struct {
 	// RulesChanged is called with every routing rule after an admin edits
 	// them, so the classifier reloads without a restart.
 	RulesChanged func(rules []store.RoutingRule) error
+	// RegisterHeld, when set (e-mail intake runs), files a message on no
+	// case as a request (Intake.RegisterHeld) and returns the case number.
+	RegisterHeld func(ctx context.Context, messageID int64, by, note string) (string, error)
 }
 
 // queryCodeAlphabet avoids look-alike characters (0/O, 1/I/L) so a code read

@@ -91,6 +91,22 @@ func (s *Server) mailLink(c *gin.Context) {
 	c.Redirect(http.StatusSeeOther, "/staff/cases/"+strings.ToUpper(strings.TrimSpace(no)))
 }
 
+// mailRegister files a message as a request and opens the new case.
+func (s *Server) mailRegister(c *gin.Context) {
+	id, ok := mailID(c)
+	if !ok {
+		s.errorPage(c, http.StatusNotFound, "来信不存在")
+		return
+	}
+	note := c.PostForm("register_note")
+	no, err := s.Cases.RegisterMail(c.Request.Context(), id, note, CurrentUser(c))
+	if err != nil {
+		s.mailRefused(c, err, gin.H{"RegisterNote": note})
+		return
+	}
+	c.Redirect(http.StatusSeeOther, "/staff/cases/"+no)
+}
+
 // mailRefused shows the message again with the reason and what was typed.
 func (s *Server) mailRefused(c *gin.Context, err error, form gin.H) {
 	switch gongkai.ErrorKind(err) {

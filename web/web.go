@@ -96,6 +96,7 @@ func (s *Server) Handler() (http.Handler, error) {
 	mail.GET("/:id", s.mailMessage)
 	mail.POST("/:id/handle", s.mailHandle)
 	mail.POST("/:id/link", s.mailLink)
+	mail.POST("/:id/register", s.mailRegister)
 	adm := st.Group("/admin", s.requireRole(gongkai.RoleAdmin))
 	adm.GET("/users", s.usersPage)
 	adm.POST("/users", s.userCreate)

@@ -47,6 +47,7 @@ func wireIntake(a *App) error {
 		return err
 	}
 	in := &caseflow.Intake{Cases: a.Cases, Classifier: cls, Receipt: receiptBuilder(cfg), ReceiptEnvelope: receiptEnvelope(cfg), Log: a.Log}
+	a.Cases.RegisterHeld = in.RegisterHeld
 
 	if addr := cfg["smtp"]; addr != "" {
 		srv := &smtpd.Server{Addr: addr, Domain: cfg["smtp-domain"], MaxBytes: int64(cfg.Int("smtp-max-bytes")),

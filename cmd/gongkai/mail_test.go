@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"gongkai"
+	"gongkai/caseflow"
 	"gongkai/internal/testkit"
 	"gongkai/store"
 )
@@ -146,5 +147,61 @@ func TestMailView(t *testing.T) {
 	}
 	if _, page = get(t, reg, ta.URL+"/staff/mail"); !strings.Contains(page, "待处理（2）") {
 		t.Errorf("after linking, 2 should wait\n%.2000s", page)
+	}
+
+	// The consultation was an application after all: registered as a case,
+	// received the day it arrived, with its 登记回执 and the registrar's
+	// reason in the history. The unparsable message cannot be registered.
+	consult := msgURL(gongkai.KindConsultation)
+	if status, body, _ := postForm(t, reg, consult+"/register", url.Values{"csrf": {csrf}}); status != http.StatusUnprocessableEntity || !strings.Contains(body, "请写明登记理由") {
+		t.Errorf("register without a reason: %d\n%.1500s", status, body)
+	}
+	if status, body, _ := postForm(t, reg, msgURL(gongkai.KindUnparsed)+"/register", url.Values{"csrf": {csrf}, "register_note": {"试试"}}); status != http.StatusUnprocessableEntity || !strings.Contains(body, "无法解析") {
+		t.Errorf("register the unparsable message: %d\n%.1500s", status, body)
+	}
+	status, body, resp = postForm(t, reg, consult+"/register", url.Values{"csrf": {csrf}, "register_note": {"来信要求提供公租房配租名单，属于信息公开申请"}})
+	no := strings.TrimPrefix(resp.Header.Get("Location"), "/staff/cases/")
+	if status != http.StatusSeeOther || !reCaseNo.MatchString(no) {
+		t.Fatalf("register: %d %q\n%.1500s", status, resp.Header.Get("Location"), body)
+	}
+	if status, _, _ := postForm(t, reg, consult+"/register", url.Values{"csrf": {csrf}, "register_note": {"again"}}); status != http.StatusConflict {
+		t.Errorf("register twice: %d, want 409", status)
+	}
+	err = ta.DB.View(context.Background(), func(tx *store.Tx) error {
+		c, err := tx.CaseByNo(no)
+		if err != nil {
+			return err
+		}
+		m, err := tx.MessageByID(byKind[gongkai.KindConsultation].ID)
+		if err != nil {
+			return err
+		}
+		if m.CaseID != c.ID || m.Kind != gongkai.KindRequest || m.HandledBy != "reg" {
+			t.Errorf("registered message: case %d kind %s handled by %q", m.CaseID, m.Kind, m.HandledBy)
+		}
+		// Received (and due) as of the message's arrival, as any e-mail request.
+		want := &gongkai.Case{Channel: gongkai.ChannelEmail}
+		if err := caseflow.Register(want, m.ArrivedAt, ta.Cal); err != nil {
+			return err
+		}
+		if c.Channel != gongkai.ChannelEmail || c.ReceivedOn != want.ReceivedOn || c.DueOn != want.DueOn {
+			t.Errorf("registered case: channel %s received %s due %s; want email, %s, %s (arrived %s)", c.Channel, c.ReceivedOn, c.DueOn, want.ReceivedOn, want.DueOn, m.ArrivedAt)
+		}
+		evs, err := tx.Events(c.ID)
+		if err != nil {
+			return err
+		}
+		for _, kind := range []string{"registered", "registered_from_mail", "receipt_queued"} {
+			if !slices.ContainsFunc(evs, func(e gongkai.Event) bool { return e.Kind == kind }) {
+				t.Errorf("case %s history lacks %s: %+v", no, kind, evs)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, page = get(t, reg, ta.URL+"/staff/mail"); !strings.Contains(page, "待处理（1）") {
+		t.Errorf("after registering, 1 should wait\n%.2000s", page)
 	}
 }
