@@ -244,6 +244,24 @@ func (a *Application) Validate(now time.Time) []FieldError {
 	return errs
 }
 
+// FormOrImplied is the 提供形式 (required, RULES.md §6.2): the one asked
+// for, else what the 获取方式 implies (e-mail and online: 电子文档; 光盘:
+// 光盘; otherwise 纸质文本); "" while neither is known.
+func (a *Application) FormOrImplied() string {
+	if a.Form != "" {
+		return a.Form
+	}
+	switch Deliveries[a.Delivery] {
+	case "":
+		return ""
+	case "电子邮件", "网上获取":
+		return "电子文档"
+	case "光盘":
+		return "光盘"
+	}
+	return "纸质文本"
+}
+
 // Applicant returns the applicant of a validated application.
 func (a *Application) Applicant() Applicant {
 	ap := Applicant{

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"time"
 
 	"gongkai"
 	"gongkai/store"
@@ -52,6 +53,13 @@ func NewQueryCode() string {
 // EInvalid lists them) and stores nothing on failure. A second submission with
 // the same idemKey returns the first case and existing=true.
 func (s *Service) File(ctx context.Context, app gongkai.Application, ch gongkai.Channel, idemKey, actor string) (c *gongkai.Case, existing bool, err error) {
+	return s.FileReceived(ctx, app, ch, time.Time{}, idemKey, actor)
+}
+
+// FileReceived is File for an application that arrived at arrived (zero:
+// now): a letter, a visit or a fax a registrar enters from paper. The legal
+// receipt date follows from arrived and the channel (RULES.md §3.1).
+func (s *Service) FileReceived(ctx context.Context, app gongkai.Application, ch gongkai.Channel, arrived time.Time, idemKey, actor string) (c *gongkai.Case, existing bool, err error) {
 	app.Normalize()
 	if errs := app.Validate(s.DB.Now()); len(errs) > 0 {
 		return nil, false, gongkai.Invalid(errs)
@@ -82,12 +90,16 @@ func (s *Service) File(ctx context.Context, app gongkai.Application, ch gongkai.
 			Applicant:   app.Applicant(),
 			Description: app.FullDescription(),
 			Purpose:     app.Purpose,
-			Form:        app.Form,
+			Form:        app.FormOrImplied(),
 			Delivery:    app.DeliveryValue(),
 			Channel:     ch,
 			Nature:      string(gongkai.KindRequest),
 		}
-		if err := Register(c, tx.Now, s.Cal); err != nil {
+		at := arrived
+		if at.IsZero() {
+			at = tx.Now
+		}
+		if err := Register(c, at, s.Cal); err != nil {
 			return err
 		}
 		c.Department = v.Department
@@ -107,7 +119,7 @@ func (s *Service) File(ctx context.Context, app gongkai.Application, ch gongkai.
 		if err := tx.CreateCase(c, idemKey); err != nil {
 			return err
 		}
-		msg := &gongkai.Message{CaseID: c.ID, Channel: ch, ArrivedAt: tx.Now, Raw: raw, SHA256: sha(raw),
+		msg := &gongkai.Message{CaseID: c.ID, Channel: ch, ArrivedAt: at, Raw: raw, SHA256: sha(raw),
 			Subject: "政府信息公开申请", From: c.Applicant.DisplayName(), Kind: gongkai.KindRequest, Source: string(ch)}
 		if err := tx.CreateMessage(msg); err != nil {
 			return err

@@ -51,9 +51,7 @@ func (s *Server) formSubmit(c *gin.Context) {
 	if id := c.PostForm("submission_id"); len(id) >= 16 && len(id) <= 64 {
 		key = "web:" + id
 	}
-	if gongkai.ApplicantType(strings.TrimSpace(app.ApplicantType)).IsOrganisation() && strings.TrimSpace(app.LegalRep) == "" {
-		// RULES.md §6.2: the form asks organisations for their 法定代表人/负责人.
-		errs := []gongkai.FieldError{{Field: "legal_rep", Message: "请填写法定代表人或负责人"}}
+	if errs := formOnlyErrors(app); len(errs) > 0 {
 		app.Normalize()
 		errs = append(errs, app.Validate(s.Cases.DB.Now())...)
 		s.Render(c, http.StatusUnprocessableEntity, "form", s.formData(app, errs))
@@ -61,10 +59,7 @@ func (s *Server) formSubmit(c *gin.Context) {
 	}
 	cs, _, err := s.Cases.File(c.Request.Context(), app, gongkai.ChannelWeb, key, "applicant")
 	if err != nil {
-		var fields []gongkai.FieldError
-		if e, ok := err.(*gongkai.Error); ok && e.Kind == gongkai.EInvalid {
-			fields = e.Fields
-		}
+		fields := invalidFields(err)
 		if fields == nil {
 			s.fail(c, err)
 			return
@@ -74,6 +69,23 @@ func (s *Server) formSubmit(c *gin.Context) {
 		return
 	}
 	s.Render(c, http.StatusCreated, "filed", gin.H{"Title": "申请已提交", "Case": cs})
+}
+
+// formOnlyErrors are the checks the forms make beyond Application.Validate:
+// RULES.md §6.2 asks organisations for their 法定代表人/负责人.
+func formOnlyErrors(app gongkai.Application) []gongkai.FieldError {
+	if gongkai.ApplicantType(strings.TrimSpace(app.ApplicantType)).IsOrganisation() && strings.TrimSpace(app.LegalRep) == "" {
+		return []gongkai.FieldError{{Field: "legal_rep", Message: "请填写法定代表人或负责人"}}
+	}
+	return nil
+}
+
+// invalidFields are the field errors of an EInvalid error, else nil.
+func invalidFields(err error) []gongkai.FieldError {
+	if e, ok := err.(*gongkai.Error); ok && e.Kind == gongkai.EInvalid {
+		return e.Fields
+	}
+	return nil
 }
 
 func (s *Server) statusPage(c *gin.Context) {

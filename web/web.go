@@ -84,6 +84,8 @@ func (s *Server) Handler() (http.Handler, error) {
 	st.POST("/logout", s.logout)
 	st.GET("", s.inbox)
 	st.GET("/", s.inbox)
+	st.GET("/cases/new", s.requireRole(gongkai.RoleRegistrar, gongkai.RoleAdmin), s.registerPage)
+	st.POST("/cases/new", s.requireRole(gongkai.RoleRegistrar, gongkai.RoleAdmin), s.registerSubmit)
 	st.GET("/cases/:no", s.casePage)
 	st.POST("/cases/:no/reveal", s.requireRole(gongkai.RoleRegistrar, gongkai.RoleHandler, gongkai.RoleAdmin), s.caseReveal)
 	st.POST("/cases/:no/act", s.caseAct)

@@ -118,3 +118,37 @@ func TestBrowserMailArchive(t *testing.T) {
 		t.Errorf("tabs after archiving: %q", tabs)
 	}
 }
+
+// TestBrowserRegisterPaper: a registrar enters a letter from the inbox's
+// registration link in Chromium and lands on the new case.
+func TestBrowserRegisterPaper(t *testing.T) {
+	ctx := testkit.BrowserContext(t)
+	ta := startApp(t, testConfig(filepath.Join(t.TempDir(), "g.db")))
+	ta.addUser(t, "reg", gongkai.RoleRegistrar)
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(ta.URL+"/staff"),
+		chromedp.WaitVisible(`#username`),
+		chromedp.SendKeys(`#username`, "reg"),
+		chromedp.SendKeys(`#password`, "password-reg"),
+		chromedp.Click(`#login`),
+		chromedp.WaitVisible(`#register-paper`),
+		chromedp.Click(`#register-paper`),
+		chromedp.WaitVisible(`#apply-form`),
+		chromedp.SetValue(`#channel`, "post"),
+		chromedp.SetValue(`#applicant_type`, "自然人"),
+		chromedp.SendKeys(`#name`, "赵六"),
+		chromedp.SendKeys(`#id_number`, "11010519491231002X"),
+		chromedp.SendKeys(`#phone`, "13903791562"),
+		chromedp.SendKeys(`#address`, "洛阳市西工区凯旋东路1号"),
+		chromedp.SendKeys(`#description`, "西工区2025年城镇老旧小区改造计划"),
+		chromedp.SetValue(`#delivery`, "邮寄"),
+		chromedp.Click(`#submit`),
+		chromedp.WaitVisible(`#history`),
+	)
+	if err != nil {
+		t.Fatalf("registrar enters a letter: %v", err)
+	}
+	if d, h := text(t, ctx, `#description`), text(t, ctx, `#history`); d != "西工区2025年城镇老旧小区改造计划" || !strings.Contains(h, "通过信函收到申请") || !strings.Contains(h, "reg") {
+		t.Errorf("case page: description %q, history %q", d, h)
+	}
+}

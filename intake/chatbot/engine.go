@@ -408,7 +408,7 @@ func (e *Engine) file(ctx context.Context, st *State) Reply {
 		key += "#" + itoa(st.Filings+1)
 	}
 	app := st.App
-	app.Form = formFor(app)
+	app.Form = app.FormOrImplied()
 	fc, err := e.File(ctx, app, key)
 	if err != nil {
 		var ge *gongkai.Error

@@ -187,24 +187,7 @@ func summary(st *State) string {
 	add("通信地址", addr)
 	add("所需信息", a.FullDescription())
 	add("用途", a.Purpose)
-	add("提供形式", formFor(a))
+	add("提供形式", a.FormOrImplied())
 	add("获取方式", a.Delivery)
 	return strings.Join(b, "\n")
-}
-
-// formFor is the 提供形式 (required, RULES.md §6.2): the one the applicant
-// asked for, else what the 获取方式 implies.
-func formFor(a gongkai.Application) string {
-	if a.Form != "" {
-		return a.Form
-	}
-	switch gongkai.Deliveries[a.Delivery] {
-	case "":
-		return ""
-	case "电子邮件", "网上获取":
-		return "电子文档"
-	case "光盘":
-		return "光盘"
-	}
-	return "纸质文本"
 }
