@@ -113,20 +113,10 @@ func TestMail(t *testing.T) {
 		// the table.
 		for _, q := range []MailQueue{MailAttention, MailAuto, MailHandled} {
 			ids, args, _ := mailIDs(q)
-			var plan []string
-			rows, err := tx.query(`EXPLAIN QUERY PLAN `+ids, append(args, 5)...)
+			plan, err := queryPlan(tx, ids, append(args, 5)...)
 			if err != nil {
 				return err
 			}
-			for rows.Next() {
-				var id, parent, unused int
-				var detail string
-				if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-					return err
-				}
-				plan = append(plan, detail)
-			}
-			rows.Close()
 			if p := fmt.Sprint(plan); !strings.Contains(p, "USING COVERING INDEX messages_unlinked") {
 				t.Errorf("%s: plan %s does not use messages_unlinked", q, p)
 			}

@@ -146,20 +146,8 @@ func TestDedupe(t *testing.T) {
 			if exists, err = tx.MessageExists(tt.msgID, tt.sha); err != nil {
 				return err
 			}
-			rows, err := tx.query(`EXPLAIN QUERY PLAN SELECT id FROM messages WHERE `+dedupeWhere(tt.msgID), tt.msgID, tt.sha)
-			if err != nil {
-				return err
-			}
-			defer rows.Close()
-			for rows.Next() {
-				var id, parent, unused int
-				var detail string
-				if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-					return err
-				}
-				plan = append(plan, detail)
-			}
-			return rows.Err()
+			plan, err = queryPlan(tx, `SELECT id FROM messages WHERE `+dedupeWhere(tt.msgID), tt.msgID, tt.sha)
+			return err
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -195,4 +183,23 @@ func TestTempStore(t *testing.T) {
 	if err := db.write.QueryRow(`PRAGMA wal_autocheckpoint`).Scan(&pages); err != nil || pages != walAutocheckpoint {
 		t.Errorf("write connection: wal_autocheckpoint = %d, %v; want %d", pages, err, walAutocheckpoint)
 	}
+}
+
+// queryPlan is the detail column of EXPLAIN QUERY PLAN for q.
+func queryPlan(tx *Tx, q string, args ...any) ([]string, error) {
+	rows, err := tx.query(`EXPLAIN QUERY PLAN `+q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			return nil, err
+		}
+		plan = append(plan, detail)
+	}
+	return plan, rows.Err()
 }

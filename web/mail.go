@@ -37,9 +37,14 @@ func (s *Server) mailPage(c *gin.Context) {
 	s.Render(c, http.StatusOK, "mail", gin.H{"Title": "来信", "Tabs": MailTabs, "Q": q, "Counts": counts, "Messages": ms, "Done": c.Query("done")})
 }
 
-func mailID(c *gin.Context) (int64, bool) {
+// mailID is the message id of the path; a bad one gets the not-found page.
+func (s *Server) mailID(c *gin.Context) (int64, bool) {
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	return id, err == nil && id > 0
+	if err != nil || id <= 0 {
+		s.errorPage(c, http.StatusNotFound, "来信不存在")
+		return 0, false
+	}
+	return id, true
 }
 
 // mailMessage shows one message with what can be done with it.
@@ -48,9 +53,8 @@ func (s *Server) mailMessage(c *gin.Context) {
 }
 
 func (s *Server) renderMailMessage(c *gin.Context, status int, errMsg string, form gin.H) {
-	id, ok := mailID(c)
+	id, ok := s.mailID(c)
 	if !ok {
-		s.errorPage(c, http.StatusNotFound, "来信不存在")
 		return
 	}
 	d, err := s.Cases.MailMessage(c.Request.Context(), id, CurrentUser(c))
@@ -63,9 +67,8 @@ func (s *Server) renderMailMessage(c *gin.Context, status int, errMsg string, fo
 
 // mailHandle records why nothing more is to be done with a message.
 func (s *Server) mailHandle(c *gin.Context) {
-	id, ok := mailID(c)
+	id, ok := s.mailID(c)
 	if !ok {
-		s.errorPage(c, http.StatusNotFound, "来信不存在")
 		return
 	}
 	note := c.PostForm("note")
@@ -78,9 +81,8 @@ func (s *Server) mailHandle(c *gin.Context) {
 
 // mailLink attaches a message to a case.
 func (s *Server) mailLink(c *gin.Context) {
-	id, ok := mailID(c)
+	id, ok := s.mailID(c)
 	if !ok {
-		s.errorPage(c, http.StatusNotFound, "来信不存在")
 		return
 	}
 	no, note := c.PostForm("case_no"), c.PostForm("link_note")
@@ -93,9 +95,8 @@ func (s *Server) mailLink(c *gin.Context) {
 
 // mailRegister files a message as a request and opens the new case.
 func (s *Server) mailRegister(c *gin.Context) {
-	id, ok := mailID(c)
+	id, ok := s.mailID(c)
 	if !ok {
-		s.errorPage(c, http.StatusNotFound, "来信不存在")
 		return
 	}
 	note := c.PostForm("register_note")

@@ -45,27 +45,13 @@ func applicationFromForm(c *gin.Context) gongkai.Application {
 
 func (s *Server) formSubmit(c *gin.Context) {
 	app := applicationFromForm(c)
-	// The form's hidden submission id makes a second submit (double click,
-	// reload after POST) return the first case instead of a new one.
-	key := ""
-	if id := c.PostForm("submission_id"); len(id) >= 16 && len(id) <= 64 {
-		key = "web:" + id
-	}
 	if errs := formOnlyErrors(app); len(errs) > 0 {
-		app.Normalize()
-		errs = append(errs, app.Validate(s.Cases.DB.Now())...)
-		s.Render(c, http.StatusUnprocessableEntity, "form", s.formData(app, errs))
+		s.formAgain(c, app, errs, s.formData)
 		return
 	}
-	cs, _, err := s.Cases.File(c.Request.Context(), app, gongkai.ChannelWeb, key, "applicant")
+	cs, _, err := s.Cases.File(c.Request.Context(), app, gongkai.ChannelWeb, submissionKey(c, "web:"), "applicant")
 	if err != nil {
-		fields := invalidFields(err)
-		if fields == nil {
-			s.fail(c, err)
-			return
-		}
-		app.Normalize()
-		s.Render(c, http.StatusUnprocessableEntity, "form", s.formData(app, fields))
+		s.formRefused(c, err, app, s.formData)
 		return
 	}
 	s.Render(c, http.StatusCreated, "filed", gin.H{"Title": "申请已提交", "Case": cs})
@@ -80,12 +66,34 @@ func formOnlyErrors(app gongkai.Application) []gongkai.FieldError {
 	return nil
 }
 
-// invalidFields are the field errors of an EInvalid error, else nil.
-func invalidFields(err error) []gongkai.FieldError {
-	if e, ok := err.(*gongkai.Error); ok && e.Kind == gongkai.EInvalid {
-		return e.Fields
+// submissionKey is the idempotency key of a form's hidden submission id
+// (a second submit — double click, reload after POST — returns the first
+// case), "" without a plausible one.
+func submissionKey(c *gin.Context, prefix string) string {
+	if id := c.PostForm("submission_id"); len(id) >= 16 && len(id) <= 64 {
+		return prefix + id
 	}
-	return nil
+	return ""
+}
+
+// formAgain shows the application form again with errs and every error
+// Validate finds, so that one round trip lists them all.
+func (s *Server) formAgain(c *gin.Context, app gongkai.Application, errs []gongkai.FieldError, data func(gongkai.Application, []gongkai.FieldError) gin.H) {
+	app.Normalize()
+	errs = append(errs, app.Validate(s.Cases.DB.Now())...)
+	s.Render(c, http.StatusUnprocessableEntity, "form", data(app, errs))
+}
+
+// formRefused shows the form again with the fields filing refused, or the
+// error page for any other failure.
+func (s *Server) formRefused(c *gin.Context, err error, app gongkai.Application, data func(gongkai.Application, []gongkai.FieldError) gin.H) {
+	e, ok := err.(*gongkai.Error)
+	if !ok || e.Kind != gongkai.EInvalid || len(e.Fields) == 0 {
+		s.fail(c, err)
+		return
+	}
+	app.Normalize()
+	s.Render(c, http.StatusUnprocessableEntity, "form", data(app, e.Fields))
 }
 
 func (s *Server) statusPage(c *gin.Context) {

@@ -51,10 +51,9 @@ func (s *Server) registerSubmit(c *gin.Context) {
 	case day.Before(gongkai.DateOf(now).AddDays(-maxBacklogDays)):
 		errs = append(errs, gongkai.FieldError{Field: "received", Message: "收到日期早于一年前，请通过台账导入登记"})
 	}
+	data := func(app gongkai.Application, errs []gongkai.FieldError) gin.H { return s.registerData(app, errs, ch, received) }
 	if len(errs) > 0 {
-		app.Normalize()
-		errs = append(errs, app.Validate(now)...)
-		s.Render(c, http.StatusUnprocessableEntity, "form", s.registerData(app, errs, ch, received))
+		s.formAgain(c, app, errs, data)
 		return
 	}
 	// Received on that day, at the hour it was entered (a letter signed for
@@ -63,19 +62,9 @@ func (s *Server) registerSubmit(c *gin.Context) {
 	if day.Equal(gongkai.DateOf(now)) {
 		at = now
 	}
-	key := ""
-	if id := c.PostForm("submission_id"); len(id) >= 16 && len(id) <= 64 {
-		key = "staff:" + id
-	}
-	cs, _, err := s.Cases.FileReceived(c.Request.Context(), app, gongkai.Channel(ch), at, key, CurrentUser(c).Username)
+	cs, _, err := s.Cases.FileReceived(c.Request.Context(), app, gongkai.Channel(ch), at, submissionKey(c, "staff:"), CurrentUser(c).Username)
 	if err != nil {
-		fields := invalidFields(err)
-		if fields == nil {
-			s.fail(c, err)
-			return
-		}
-		app.Normalize()
-		s.Render(c, http.StatusUnprocessableEntity, "form", s.registerData(app, fields, ch, received))
+		s.formRefused(c, err, app, data)
 		return
 	}
 	c.Redirect(http.StatusSeeOther, "/staff/cases/"+cs.No)

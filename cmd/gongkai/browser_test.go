@@ -62,9 +62,9 @@ func text(t *testing.T, ctx context.Context, sel string) string {
 	return strings.TrimSpace(s)
 }
 
-// openCaseAs logs a staff member in through the login page (password
-// "password-"+user, as addUser sets it) and opens a case from the inbox list.
-func openCaseAs(t *testing.T, ctx context.Context, ta *testApp, user, caseNo string) {
+// staffLogin logs a staff member in through the login page (password
+// "password-"+user, as addUser sets it); the inbox is shown after it.
+func staffLogin(t *testing.T, ctx context.Context, ta *testApp, user string) {
 	t.Helper()
 	err := chromedp.Do(ctx,
 		chromedp.Navigate(ta.URL+"/staff"),
@@ -72,6 +72,18 @@ func openCaseAs(t *testing.T, ctx context.Context, ta *testApp, user, caseNo str
 		chromedp.SendKeys(`#username`, user),
 		chromedp.SendKeys(`#password`, "password-"+user),
 		chromedp.Click(`#login`),
+		chromedp.WaitVisible(`table.cases`),
+	)
+	if err != nil {
+		t.Fatalf("%s logs in: %v", user, err)
+	}
+}
+
+// openCaseAs logs a staff member in and opens a case from the inbox list.
+func openCaseAs(t *testing.T, ctx context.Context, ta *testApp, user, caseNo string) {
+	t.Helper()
+	staffLogin(t, ctx, ta, user)
+	err := chromedp.Do(ctx,
 		chromedp.WaitVisible(`a[href="/staff/cases/`+caseNo+`"]`),
 		chromedp.Click(`a[href="/staff/cases/`+caseNo+`"]`),
 		chromedp.WaitVisible(`#description`),
@@ -96,12 +108,8 @@ func TestBrowserMailArchive(t *testing.T) {
 	sendMail(t, ta.SMTPAddr, raw)
 	waitProcessed(t, ta.DB, 1)
 
+	staffLogin(t, ctx, ta, "reg")
 	err = chromedp.Do(ctx,
-		chromedp.Navigate(ta.URL+"/staff"),
-		chromedp.WaitVisible(`#username`),
-		chromedp.SendKeys(`#username`, "reg"),
-		chromedp.SendKeys(`#password`, "password-reg"),
-		chromedp.Click(`#login`),
 		chromedp.WaitVisible(`a[href="/staff/mail"]`),
 		chromedp.Click(`a[href="/staff/mail"]`),
 		chromedp.WaitVisible(`#mail a[href^="/staff/mail/"]`),
@@ -125,12 +133,8 @@ func TestBrowserRegisterPaper(t *testing.T) {
 	ctx := testkit.BrowserContext(t)
 	ta := startApp(t, testConfig(filepath.Join(t.TempDir(), "g.db")))
 	ta.addUser(t, "reg", gongkai.RoleRegistrar)
+	staffLogin(t, ctx, ta, "reg")
 	err := chromedp.Do(ctx,
-		chromedp.Navigate(ta.URL+"/staff"),
-		chromedp.WaitVisible(`#username`),
-		chromedp.SendKeys(`#username`, "reg"),
-		chromedp.SendKeys(`#password`, "password-reg"),
-		chromedp.Click(`#login`),
 		chromedp.WaitVisible(`#register-paper`),
 		chromedp.Click(`#register-paper`),
 		chromedp.WaitVisible(`#apply-form`),

@@ -206,24 +206,8 @@ func (e *Engine) parse(st *State, m string) found {
 	if d := f.vals["description"]; d != "" {
 		scan = strings.Replace(scan, d, " ", 1)
 	}
-	for _, d := range l.delivery {
-		if d.bare && st.Asking != "delivery" {
-			continue
-		}
-		if d.re.MatchString(scan) {
-			f.set("delivery", d.value)
-			break
-		}
-	}
-	for _, d := range l.forms {
-		if d.bare && st.Asking != "form" {
-			continue
-		}
-		if d.re.MatchString(scan) {
-			f.set("form", d.value)
-			break
-		}
-	}
+	f.wish("delivery", l.delivery, scan, st.Asking)
+	f.wish("form", l.forms, scan, st.Asking)
 	// Applicant kind.
 	switch {
 	case l.isAny("org", scan):
@@ -272,6 +256,20 @@ func (e *Engine) parse(st *State, m string) found {
 		e.bare(st, &f, "description", strings.TrimSpace(m))
 	}
 	return f
+}
+
+// wish sets field from the first cue that matches text; a "bare" cue counts
+// only in the answer to the question about field.
+func (f *found) wish(field string, cues []deliveryCue, text, asking string) {
+	for _, d := range cues {
+		if d.bare && asking != field {
+			continue
+		}
+		if d.re.MatchString(text) {
+			f.set(field, d.value)
+			return
+		}
+	}
 }
 
 // descCue is the description slot pattern, applied across clauses.
