@@ -51,7 +51,9 @@ func (s *Server) registerSubmit(c *gin.Context) {
 	case day.Before(gongkai.DateOf(now).AddDays(-maxBacklogDays)):
 		errs = append(errs, gongkai.FieldError{Field: "received", Message: "收到日期早于一年前，请通过台账导入登记"})
 	}
-	data := func(app gongkai.Application, errs []gongkai.FieldError) gin.H { return s.registerData(app, errs, ch, received) }
+	data := func(app gongkai.Application, errs []gongkai.FieldError) gin.H {
+		return s.registerData(app, errs, ch, received)
+	}
 	if len(errs) > 0 {
 		s.formAgain(c, app, errs, data)
 		return
