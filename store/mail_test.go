@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -125,5 +126,48 @@ func TestMail(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// BenchmarkMail is the mail view's queries — the first tab's 200 newest and
+// the size of every tab — over 3,000 held messages of 30 KB each among
+// 3,000 on cases.
+func BenchmarkMail(b *testing.B) {
+	db, err := Open(b.Context(), filepath.Join(b.TempDir(), "m.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	raw := []byte(strings.Repeat("0123456789abcdef", 30<<10/16))
+	err = db.Update(b.Context(), func(tx *Tx) error {
+		c := &gongkai.Case{No: "GK-2026-000001", QueryCode: "Q", Channel: gongkai.ChannelEmail, Status: gongkai.StatusProcessing}
+		if err := tx.CreateCase(c, ""); err != nil {
+			return err
+		}
+		for i := range 6000 {
+			m := &gongkai.Message{Channel: gongkai.ChannelEmail, Source: "smtp", Raw: raw, SHA256: fmt.Sprint(i), Kind: gongkai.KindSpam}
+			if i%2 == 0 {
+				m.CaseID, m.Kind = c.ID, gongkai.KindRequest
+			}
+			if err := tx.CreateMessage(m); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		err := db.View(b.Context(), func(tx *Tx) error {
+			if ms, err := tx.Mail(MailAttention, 200); err != nil || len(ms) != 200 {
+				return fmt.Errorf("%d, %v", len(ms), err)
+			}
+			_, err := tx.MailCounts()
+			return err
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
 	}
 }
