@@ -63,7 +63,18 @@ func (s *Service) RunDaily(ctx context.Context, today gongkai.Date, notify Notif
 	if err != nil {
 		return res, err
 	}
-	if len(due) == 0 {
+	// Mail waiting for a person (spam held, unparsable…) is in the
+	// registrars' summary too, so that it is not left unseen.
+	var held int
+	err = s.DB.View(ctx, func(tx *store.Tx) error {
+		counts, err := tx.MailCounts()
+		held = counts[store.MailAttention]
+		return err
+	})
+	if err != nil {
+		return res, err
+	}
+	if len(due) == 0 && held == 0 {
 		return res, nil
 	}
 	byUser := map[string][]*gongkai.Case{}
@@ -86,7 +97,7 @@ func (s *Service) RunDaily(ctx context.Context, today gongkai.Date, notify Notif
 		return res, err
 	}
 	send := func(user, kind string, cases []*gongkai.Case) error {
-		subject, body := reminderText(today, kind, cases)
+		subject, body := reminderText(today, kind, cases, held)
 		var fresh bool
 		err := s.DB.Update(ctx, func(tx *store.Tx) error {
 			var err error
@@ -129,7 +140,19 @@ func (s *Service) RunDaily(ctx context.Context, today gongkai.Date, notify Notif
 	return res, nil
 }
 
-func reminderText(today gongkai.Date, kind string, cases []*gongkai.Case) (string, string) {
+// reminderText is a reminder's subject and text; a registrar's summary also
+// counts the mail waiting in 来信 (held).
+func reminderText(today gongkai.Date, kind string, cases []*gongkai.Case, held int) (string, string) {
+	if kind != "summary" {
+		held = 0
+	}
+	mail := ""
+	if held > 0 {
+		mail = fmt.Sprintf("另有%d封来信未形成案件、待人工处理（被暂存的垃圾邮件、无法解析的邮件、咨询等），请在“来信”中查看。", held)
+	}
+	if len(cases) == 0 {
+		return fmt.Sprintf("【来信提醒】%d封来信待处理（%s）", held, today.Chinese()), today.Chinese() + "：" + mail
+	}
 	var b strings.Builder
 	overdue := 0
 	for _, c := range cases {
@@ -145,7 +168,11 @@ func reminderText(today gongkai.Date, kind string, cases []*gongkai.Case) (strin
 		who = "全部"
 	}
 	subject := fmt.Sprintf("【期限提醒】%s%d件申请即将到期或已超期（%s）", who, len(cases), today.Chinese())
-	return subject, fmt.Sprintf("%s：以下%d件申请的答复期限在3个工作日内或已超期（其中已超期%d件）：\n\n%s\n请及时办理。", today.Chinese(), len(cases), overdue, b.String())
+	body := fmt.Sprintf("%s：以下%d件申请的答复期限在3个工作日内或已超期（其中已超期%d件）：\n\n%s\n请及时办理。", today.Chinese(), len(cases), overdue, b.String())
+	if mail != "" {
+		body += "\n\n" + mail
+	}
+	return subject, body
 }
 
 // RunDailyWorker runs RunDaily every working morning at 08:00 Beijing time

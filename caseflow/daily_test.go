@@ -3,6 +3,7 @@ package caseflow_test
 import (
 	"context"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -129,5 +130,47 @@ func TestCalendarChangeMovesOpenDueDates(t *testing.T) {
 	}
 	if n, err := s.RecomputeDueDates(ctx, "admin"); err != nil || n != 0 {
 		t.Errorf("second recompute moved %d (%v), want 0", n, err)
+	}
+}
+
+// TestRunDailyHeldMail: with no case due, mail held for a person still gets
+// the registrars a morning note (once a day), and handlers nothing; the
+// summary of due cases mentions it too.
+func TestRunDailyHeldMail(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2025, 3, 3, 9, 0, 0, 0, gongkai.Beijing) // Mon, a working day
+	s := newService(t, &now)
+	err := s.DB.Update(ctx, func(tx *store.Tx) error {
+		if err := tx.CreateUser(&gongkai.User{Username: "reg", Roles: []gongkai.Role{gongkai.RoleRegistrar}}, "x"); err != nil {
+			return err
+		}
+		if err := tx.CreateUser(&gongkai.User{Username: "hand", Roles: []gongkai.Role{gongkai.RoleHandler}}, "x"); err != nil {
+			return err
+		}
+		for i, k := range []gongkai.MessageKind{gongkai.KindSpam, gongkai.KindUnparsed, gongkai.KindAutoReply} {
+			m := &gongkai.Message{Channel: gongkai.ChannelEmail, Source: "smtp", Raw: []byte("x"), SHA256: string(rune('a' + i)), Kind: k}
+			if err := tx.CreateMessage(m); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	type note struct{ user, subject, body string }
+	var sent []note
+	notify := func(_ context.Context, user, subject, body string) error {
+		sent = append(sent, note{user, subject, body})
+		return nil
+	}
+	for range 2 {
+		if _, err := s.RunDaily(ctx, gongkai.DateOf(now), notify); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The automatic reply is not waiting for anyone.
+	if len(sent) != 1 || sent[0].user != "reg" || sent[0].subject != "【来信提醒】2封来信待处理（2025年3月3日）" || !strings.Contains(sent[0].body, "另有2封来信") {
+		t.Errorf("notes = %+v, want one for reg about 2 messages", sent)
 	}
 }

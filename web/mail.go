@@ -19,6 +19,20 @@ var MailTabs = []struct {
 	{store.MailAttention, "待处理"}, {store.MailAuto, "自动回复和退信"}, {store.MailHandled, "已处理"},
 }
 
+// sourceLabel says in Chinese where a message came in ("smtp",
+// "imap:INBOX", or a channel name).
+func sourceLabel(src string) string {
+	switch {
+	case src == "smtp":
+		return "SMTP 收信"
+	case strings.HasPrefix(src, "imap:"):
+		return "邮箱收取（" + strings.TrimPrefix(src, "imap:") + "）"
+	case gongkai.Channel(src).Valid():
+		return gongkai.Channel(src).Label()
+	}
+	return src
+}
+
 // mailPage lists inbound messages that are on no case.
 func (s *Server) mailPage(c *gin.Context) {
 	q := store.MailQueue(c.DefaultQuery("q", string(store.MailAttention)))

@@ -134,6 +134,7 @@ func (s *Server) loadTemplates() error {
 		},
 		"channelLabel": func(c gongkai.Channel) string { return c.Label() },
 		"kindLabel":    func(k gongkai.MessageKind) string { return k.Label() },
+		"sourceLabel":  sourceLabel,
 		"natureLabel":  func(k string) string { return gongkai.MessageKind(k).Label() },
 		"roleLabel":    func(r gongkai.Role) string { return r.Label() },
 		"has":          func(u *gongkai.User, r string) bool { return u.Has(gongkai.Role(r)) },
