@@ -149,7 +149,7 @@ func (tx *Tx) messages(tail string, args ...any) ([]*gongkai.Message, error) {
 // is already stored (IMAP/SMTP de-duplication).
 func (tx *Tx) MessageExists(messageID, sha string) (bool, error) {
 	var n int
-	err := tx.queryRow(`SELECT COUNT(*) FROM messages WHERE `+dedupeWhere(messageID), messageID, sha).Scan(&n)
+	err := tx.queryRow(`SELECT COUNT(*) FROM `+dedupeFrom(messageID), messageID, sha).Scan(&n)
 	if err != nil {
 		return false, fmt.Errorf("store: find message: %w", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -146,7 +147,7 @@ func TestDedupe(t *testing.T) {
 			if exists, err = tx.MessageExists(tt.msgID, tt.sha); err != nil {
 				return err
 			}
-			plan, err = queryPlan(tx, `SELECT id FROM messages WHERE `+dedupeWhere(tt.msgID), tt.msgID, tt.sha)
+			plan, err = queryPlan(tx, `SELECT id FROM `+dedupeFrom(tt.msgID), tt.msgID, tt.sha)
 			return err
 		})
 		if err != nil {
@@ -202,4 +203,40 @@ func queryPlan(tx *Tx, q string, args ...any) ([]string, error) {
 		plan = append(plan, detail)
 	}
 	return plan, rows.Err()
+}
+
+// BenchmarkDedupe is the de-duplication look-up intake makes for every
+// message inside the write transaction, over 5,000 stored messages.
+func BenchmarkDedupe(b *testing.B) {
+	db, err := Open(b.Context(), filepath.Join(b.TempDir(), "d.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	err = db.Update(b.Context(), func(tx *Tx) error {
+		for i := range 5000 {
+			m := &gongkai.Message{Channel: gongkai.ChannelEmail, Source: "smtp", Raw: []byte("x"), SHA256: fmt.Sprint(i),
+				MessageID: fmt.Sprintf("m%d@example.org", i), Kind: gongkai.KindRequest}
+			if err := tx.CreateMessage(m); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	i := 0
+	err = db.Update(b.Context(), func(tx *Tx) error {
+		for b.Loop() {
+			i++
+			if _, err := tx.MessageIDFor(fmt.Sprintf("new%d@example.org", i), "sha"); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
 }
