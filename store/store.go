@@ -262,7 +262,17 @@ func (db *DB) run(ctx context.Context, pool *sql.DB, fn func(tx *Tx) error) (seq
 	if err != nil {
 		return 0, fmt.Errorf("store: begin: %w", err)
 	}
-	tx := &Tx{tx: stx, ctx: ctx, Now: db.Now().UTC(), db: db}
+	sctx := ctx
+	if pool == db.write {
+		// Statements in a write transaction run to the end once begun:
+		// with a context that can be cancelled, go-sqlite3 runs every
+		// statement on a goroutine of its own and waits for it, a hand-off
+		// between threads per statement, a dozen per message filed, in the
+		// single writer. The transaction still begins under ctx, and a
+		// statement takes microseconds.
+		sctx = context.WithoutCancel(ctx)
+	}
+	tx := &Tx{tx: stx, ctx: sctx, Now: db.Now().UTC(), db: db}
 	defer func() {
 		if p := recover(); p != nil {
 			stx.Rollback()
