@@ -19,6 +19,17 @@ import (
 // replies that matched no case, automatic replies and bounces — until a
 // registrar links each to a case or records why nothing is to be done.
 
+// MailQueue is a tab of the mail view; the web layer names tabs through
+// caseflow, never store.
+type MailQueue = store.MailQueue
+
+// The tabs of the mail view.
+const (
+	MailAttention = store.MailAttention
+	MailAuto      = store.MailAuto
+	MailHandled   = store.MailHandled
+)
+
 // mailRoles may see and handle the mail view: it shows applicants' own
 // words, personal data included.
 var mailRoles = []gongkai.Role{gongkai.RoleRegistrar, gongkai.RoleAdmin}
@@ -30,12 +41,12 @@ var errMailRole = gongkai.Errorf(gongkai.EForbidden, "只有登记员和管理�
 
 // Mail lists a tab of the mail view, newest first, with the size of every
 // tab.
-func (s *Service) Mail(ctx context.Context, q store.MailQueue, u *gongkai.User) ([]*gongkai.Message, map[store.MailQueue]int, error) {
+func (s *Service) Mail(ctx context.Context, q MailQueue, u *gongkai.User) ([]*gongkai.Message, map[MailQueue]int, error) {
 	if !u.Has(mailRoles...) {
 		return nil, nil, errMailRole
 	}
 	var ms []*gongkai.Message
-	var counts map[store.MailQueue]int
+	var counts map[MailQueue]int
 	err := s.DB.View(ctx, func(tx *store.Tx) error {
 		var err error
 		if ms, err = tx.Mail(q, MailLimit); err != nil {

@@ -8,15 +8,15 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"gongkai"
-	"gongkai/store"
+	"gongkai/caseflow"
 )
 
 // MailTabs are the tabs of the staff mail view (来信).
 var MailTabs = []struct {
-	Key   store.MailQueue
+	Key   caseflow.MailQueue
 	Label string
 }{
-	{store.MailAttention, "待处理"}, {store.MailAuto, "自动回复和退信"}, {store.MailHandled, "已处理"},
+	{caseflow.MailAttention, "待处理"}, {caseflow.MailAuto, "自动回复和退信"}, {caseflow.MailHandled, "已处理"},
 }
 
 // sourceLabel says in Chinese where a message came in ("smtp",
@@ -35,13 +35,13 @@ func sourceLabel(src string) string {
 
 // mailPage lists inbound messages that are on no case.
 func (s *Server) mailPage(c *gin.Context) {
-	q := store.MailQueue(c.DefaultQuery("q", string(store.MailAttention)))
+	q := caseflow.MailQueue(c.DefaultQuery("q", string(caseflow.MailAttention)))
 	known := false
 	for _, t := range MailTabs {
 		known = known || t.Key == q
 	}
 	if !known {
-		q = store.MailAttention
+		q = caseflow.MailAttention
 	}
 	ms, counts, err := s.Cases.Mail(c.Request.Context(), q, CurrentUser(c))
 	if err != nil {
