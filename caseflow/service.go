@@ -32,6 +32,14 @@ type Service struct {
 	RegisterHeld func(ctx context.Context, messageID int64, by, note string) (string, error)
 }
 
+// CaseFilter selects cases for a list (the inbox queues, the daily run);
+// RoutingRule is an admin's department-routing rule. Both are the store's
+// types, named here so that the web layer never imports store (STYLE.md).
+type (
+	CaseFilter  = store.CaseFilter
+	RoutingRule = store.RoutingRule
+)
+
 // queryCodeAlphabet avoids look-alike characters (0/O, 1/I/L) so a code read
 // over the phone survives.
 const queryCodeAlphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"

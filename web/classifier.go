@@ -9,7 +9,6 @@ import (
 
 	"gongkai"
 	"gongkai/caseflow"
-	"gongkai/store"
 )
 
 // verdictPage shows the classifier's verdict on a case with the reasons for
@@ -81,7 +80,7 @@ func (s *Server) routingPage(c *gin.Context) {
 func (s *Server) routingSave(c *gin.Context) {
 	id, _ := strconv.ParseInt(c.PostForm("id"), 10, 64)
 	prio, _ := strconv.Atoi(c.PostForm("priority"))
-	r := store.RoutingRule{ID: id, Department: c.PostForm("department"), Pattern: c.PostForm("pattern"),
+	r := caseflow.RoutingRule{ID: id, Department: c.PostForm("department"), Pattern: c.PostForm("pattern"),
 		IsRegex: c.PostForm("is_regex") == "1", Priority: prio, Enabled: c.PostForm("enabled") != "0"}
 	var err error
 	if c.PostForm("delete") == "1" && id != 0 {

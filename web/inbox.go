@@ -8,7 +8,6 @@ import (
 
 	"gongkai"
 	"gongkai/caseflow"
-	"gongkai/store"
 )
 
 // Queue is one tab of the staff inbox.
@@ -28,9 +27,9 @@ var openStatuses = []gongkai.Status{gongkai.StatusRegistered, gongkai.StatusProc
 // runningStatuses are open cases whose answer clock runs, so that their due date is meaningful.
 var runningStatuses = []gongkai.Status{gongkai.StatusRegistered, gongkai.StatusProcessing, gongkai.StatusDrafted, gongkai.StatusApproved}
 
-func (s *Server) queueFilter(q string, u *gongkai.User) (store.CaseFilter, error) {
+func (s *Server) queueFilter(q string, u *gongkai.User) (caseflow.CaseFilter, error) {
 	today := gongkai.DateOf(s.Cases.DB.Now())
-	f := store.CaseFilter{Limit: 200}
+	f := caseflow.CaseFilter{Limit: 200}
 	switch q {
 	case "new":
 		f.Statuses = []gongkai.Status{gongkai.StatusRegistered}
