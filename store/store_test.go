@@ -184,6 +184,11 @@ func TestTempStore(t *testing.T) {
 	if err := db.write.QueryRow(`PRAGMA wal_autocheckpoint`).Scan(&pages); err != nil || pages != walAutocheckpoint {
 		t.Errorf("write connection: wal_autocheckpoint = %d, %v; want %d", pages, err, walAutocheckpoint)
 	}
+	// The writer's cache holds a whole IMAP batch without spilling.
+	var cache int
+	if err := db.write.QueryRow(`PRAGMA cache_size`).Scan(&cache); err != nil || cache != -writerCacheKiB {
+		t.Errorf("write connection: cache_size = %d, %v; want -%d", cache, err, writerCacheKiB)
+	}
 }
 
 // queryPlan is the detail column of EXPLAIN QUERY PLAN for q.
