@@ -530,9 +530,11 @@ func (c *Classifier) duplicate(v *gongkai.Verdict, h History) {
 	}
 	priors := h.PriorRequests(keyOf(*v))
 	sort.SliceStable(priors, func(i, j int) bool { return priors[i].At.Before(priors[j].At) })
+	a := c.r.simp(v.Description)
+	ga := bigramsOf(a)
 	for _, p := range priors {
-		a, b := c.r.simp(v.Description), c.r.simp(p.Description)
-		if s := similarity(a, b); s >= 0.75 && c.sameTerms(a, b) {
+		b := c.r.simp(p.Description)
+		if s := ga.dice(bigramsOf(b)); s >= 0.75 && c.sameTerms(a, b) {
 			v.DuplicateOf = p.Ref
 			state := "前次申请尚未办结：建议并入原案件"
 			if p.Answered {
@@ -565,37 +567,38 @@ func (c *Classifier) sameTerms(a, b string) bool {
 	return true
 }
 
-// similarity is the Dice coefficient of the character bigrams of a and b
-// (Han, letters and digits only).
-func similarity(a, b string) float64 {
-	ga, gb := bigrams(a), bigrams(b)
-	if len(ga) == 0 || len(gb) == 0 {
+// bigramSet counts the character bigrams of a text (Han, letters and digits
+// only), each pair of runes packed into one key.
+type bigramSet struct {
+	m map[uint64]int
+	n int // bigrams in all
+}
+
+func bigramsOf(s string) bigramSet {
+	out := bigramSet{m: map[uint64]int{}}
+	var prev rune = -1
+	for _, r := range s {
+		if !(isHan(r) || (r >= '0' && r <= '9') || (r >= 'a' && r <= 'z')) {
+			continue
+		}
+		if prev >= 0 {
+			out.m[uint64(prev)<<32|uint64(r)]++
+			out.n++
+		}
+		prev = r
+	}
+	return out
+}
+
+// dice is the Dice coefficient of two bigram sets: how alike two
+// descriptions are.
+func (a bigramSet) dice(b bigramSet) float64 {
+	if a.n == 0 || b.n == 0 {
 		return 0
 	}
 	inter := 0
-	for g, n := range ga {
-		inter += min(n, gb[g])
+	for g, n := range a.m {
+		inter += min(n, b.m[g])
 	}
-	na, nb := 0, 0
-	for _, n := range ga {
-		na += n
-	}
-	for _, n := range gb {
-		nb += n
-	}
-	return 2 * float64(inter) / float64(na+nb)
-}
-
-func bigrams(s string) map[string]int {
-	var rs []rune
-	for _, r := range s {
-		if isHan(r) || (r >= '0' && r <= '9') || (r >= 'a' && r <= 'z') {
-			rs = append(rs, r)
-		}
-	}
-	out := map[string]int{}
-	for i := 0; i+1 < len(rs); i++ {
-		out[string(rs[i:i+2])]++
-	}
-	return out
+	return 2 * float64(inter) / float64(a.n+b.n)
 }
