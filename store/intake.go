@@ -242,13 +242,23 @@ func (tx *Tx) PriorCases(idNumber, name string, limit int) ([]PriorCase, error) 
 	var args []any
 	switch {
 	case idNumber != "":
-		q, args = `id_number = ? AND id_number <> ''`, []any{idNumber} // the partial index cases_id_number
+		q, args = `cases INDEXED BY cases_id_number WHERE id_number = ? AND id_number <> ''`, []any{idNumber}
 	case name != "":
-		q, args = `name = ? AND name <> ''`, []any{name} // the partial index cases_name
+		q, args = `cases INDEXED BY cases_name WHERE name = ? AND name <> ''`, []any{name}
 	default:
 		return nil, nil
 	}
-	rows, err := tx.query(`SELECT case_no, description, status, arrived_at FROM cases WHERE `+q+` ORDER BY id DESC LIMIT ?`, append(args, limit)...)
+	// Most applicants have no earlier case: a probe without ORDER BY answers
+	// that in 2–3 µs where the sorted query took 10–14 (BenchmarkPriorCases),
+	// inside the single writer.
+	var one int
+	switch err := tx.queryRow(`SELECT 1 FROM `+q+` LIMIT 1`, args...).Scan(&one); {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("store: prior cases: %w", err)
+	}
+	rows, err := tx.query(`SELECT case_no, description, status, arrived_at FROM `+q+` ORDER BY id DESC LIMIT ?`, append(args, limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("store: prior cases: %w", err)
 	}

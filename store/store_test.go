@@ -245,3 +245,40 @@ func BenchmarkDedupe(b *testing.B) {
 		b.Fatal(err)
 	}
 }
+
+// BenchmarkPriorCases is the repeat check's look-up for an applicant with
+// no earlier case (the usual one), inside the write transaction, over 5,000
+// cases.
+func BenchmarkPriorCases(b *testing.B) {
+	db, err := Open(b.Context(), filepath.Join(b.TempDir(), "p.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	err = db.Update(b.Context(), func(tx *Tx) error {
+		for i := range 5000 {
+			c := &gongkai.Case{No: gongkai.CaseNo(2026, int64(i+1)), QueryCode: "Q", Channel: gongkai.ChannelEmail, Status: gongkai.StatusProcessing,
+				Applicant: gongkai.Applicant{Name: fmt.Sprintf("申请人%d", i%300), IDNumber: fmt.Sprintf("ID%06d", i)}}
+			if err := tx.CreateCase(c, ""); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	i := 0
+	err = db.Update(b.Context(), func(tx *Tx) error {
+		for b.Loop() {
+			i++
+			if cs, err := tx.PriorCases(fmt.Sprintf("NEW%06d", i), "", 50); err != nil || len(cs) != 0 {
+				return fmt.Errorf("%d, %v", len(cs), err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+}
