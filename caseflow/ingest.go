@@ -325,6 +325,20 @@ type parsed struct {
 	arrived  time.Time
 	sha      string
 	receipt  *receiptJob // queued by the filing transaction, rendered after it
+	// The verdict as stored: JSON for the message row, the reasons for the
+	// history, made by Prepare off the writer (encode).
+	verdictJSON, reasons string
+}
+
+// encode renders the verdict's stored forms. Prepare calls it; whoever
+// changes p.verdict afterwards calls it again.
+func (p *parsed) encode() error {
+	b, err := json.Marshal(p.verdict)
+	if err != nil {
+		return fmt.Errorf("caseflow: encoding verdict: %w", err)
+	}
+	p.verdictJSON, p.reasons = string(b), reasonsText(p.verdict.Reasons)
+	return nil
 }
 
 // Process parses, classifies and files one stored message. Processing a
@@ -536,6 +550,9 @@ func (in *Intake) parseOne(p *parsed) {
 	} else {
 		p.verdict = headerVerdict(em)
 	}
+	if err := p.encode(); err != nil {
+		p.parseErr = err.Error()
+	}
 }
 
 // headerVerdict is what intake can tell without a classifier: reports,
@@ -595,10 +612,13 @@ func (in *Intake) file(tx *store.Tx, p *parsed) error {
 	if rc, ok := in.Classifier.(RepeatChecker); ok {
 		rc.MarkRepeat(tx, &v)
 	}
-	vj, err := json.Marshal(v)
-	if err != nil {
-		return fmt.Errorf("caseflow: encoding verdict: %w", err)
+	if v.DuplicateOf != p.verdict.DuplicateOf || p.verdictJSON == "" {
+		p.verdict = v
+		if err := p.encode(); err != nil {
+			return err
+		}
 	}
+	vj := p.verdictJSON
 	at := messageTime(em, p.arrived)
 
 	switch v.Nature {
@@ -618,10 +638,10 @@ func (in *Intake) file(tx *store.Tx, p *parsed) error {
 				}
 			}
 		}
-		return in.finish(tx, p, m, em, string(vj))
+		return in.finish(tx, p, m, em, vj)
 	case gongkai.KindSpam:
 		m.Kind = gongkai.KindSpam // held for a person, no case
-		return in.finish(tx, p, m, em, string(vj))
+		return in.finish(tx, p, m, em, vj)
 	}
 
 	c, err := relatedCase(tx, em, v, false)
@@ -649,7 +669,7 @@ func (in *Intake) file(tx *store.Tx, p *parsed) error {
 			m.Kind = gongkai.KindRequest
 		}
 	}
-	return in.finish(tx, p, m, em, string(vj))
+	return in.finish(tx, p, m, em, vj)
 }
 
 // finish stores the outcome of a message — inserting it when it was
@@ -782,7 +802,7 @@ func (in *Intake) newCase(tx *store.Tx, p *parsed, em *gongkai.Email, v gongkai.
 		}
 		detail += "；可能需要补正：" + strings.Join(names, "、")
 	}
-	if err := tx.AddEvent(&gongkai.Event{CaseID: c.ID, Actor: SystemActor, Kind: "registered", Detail: detail, Reason: reasonsText(v.Reasons)}); err != nil {
+	if err := tx.AddEvent(&gongkai.Event{CaseID: c.ID, Actor: SystemActor, Kind: "registered", Detail: detail, Reason: p.reasons}); err != nil {
 		return nil, err
 	}
 	return c, in.receipt(tx, p, c, em, v)

@@ -247,10 +247,12 @@ func (in *Intake) RegisterHeld(ctx context.Context, id int64, by, note string) (
 	if p.email == nil {
 		return "", gongkai.Errorf(gongkai.EInvalid, "这封来信无法解析，不能据此自动登记；请下载原件查看，按其内容另行登记后再关联")
 	}
-	v := p.verdict
-	was := v.Nature
-	v.Nature = gongkai.KindRequest
-	v.Reasons = append(v.Reasons, gongkai.Reason{Field: "nature", Rule: "工作人员登记为信息公开申请（原分类：" + was.Label() + "）", Evidence: note})
+	was := p.verdict.Nature
+	p.verdict.Nature = gongkai.KindRequest
+	p.verdict.Reasons = append(p.verdict.Reasons, gongkai.Reason{Field: "nature", Rule: "工作人员登记为信息公开申请（原分类：" + was.Label() + "）", Evidence: note})
+	if err := p.encode(); err != nil {
+		return "", err
+	}
 	var no string
 	err = in.filingTx([]*parsed{p}, func(fn func(*store.Tx) error) error { return in.Cases.DB.Update(ctx, fn) }, func(tx *store.Tx) error {
 		m, err := tx.MessageByID(id)
@@ -260,8 +262,15 @@ func (in *Intake) RegisterHeld(ctx context.Context, id int64, by, note string) (
 		if err := heldOK(m); err != nil {
 			return err
 		}
+		v := p.verdict
 		if rc, ok := in.Classifier.(RepeatChecker); ok {
 			rc.MarkRepeat(tx, &v)
+		}
+		if v.DuplicateOf != p.verdict.DuplicateOf {
+			p.verdict = v
+			if err := p.encode(); err != nil {
+				return err
+			}
 		}
 		c, err := in.newCase(tx, p, p.email, v, messageTime(p.email, p.arrived))
 		if err != nil {
@@ -270,12 +279,8 @@ func (in *Intake) RegisterHeld(ctx context.Context, id int64, by, note string) (
 		if err := tx.LinkMessage(id, c.ID, by, note); err != nil {
 			return err
 		}
-		vj, err := json.Marshal(v)
-		if err != nil {
-			return fmt.Errorf("caseflow: encoding verdict: %w", err)
-		}
 		m.CaseID, m.Kind = c.ID, gongkai.KindRequest
-		if err := tx.UpdateMessage(m, string(vj)); err != nil {
+		if err := tx.UpdateMessage(m, p.verdictJSON); err != nil {
 			return err
 		}
 		no = c.No
