@@ -341,6 +341,23 @@ func (p *parsed) encode() error {
 	return nil
 }
 
+// markRepeat runs the repeat check on p's verdict inside tx (RepeatChecker)
+// and encodes the verdict again when the check marks it, or when it was
+// never encoded.
+func (in *Intake) markRepeat(tx *store.Tx, p *parsed) error {
+	if rc, ok := in.Classifier.(RepeatChecker); ok {
+		v := p.verdict
+		rc.MarkRepeat(tx, &v)
+		if v.DuplicateOf != p.verdict.DuplicateOf {
+			p.verdict, p.verdictJSON = v, ""
+		}
+	}
+	if p.verdictJSON == "" {
+		return p.encode()
+	}
+	return nil
+}
+
 // Process parses, classifies and files one stored message. Processing a
 // message that is already processed does nothing.
 func (in *Intake) Process(ctx context.Context, msgID int64) error {
@@ -602,23 +619,17 @@ func (in *Intake) file(tx *store.Tx, p *parsed) error {
 		m.Kind, m.Malformed, m.ParseError = gongkai.KindUnparsed, true, p.parseErr
 		return in.finish(tx, p, m, nil, "")
 	}
-	em, v := p.email, p.verdict
+	em := p.email
 	// m.MessageID stays the header scan of the raw bytes: it is half of the
 	// de-duplication key.
 	m.Subject, m.From, m.Malformed, m.Defects = em.Subject, em.FromAddr, em.Malformed, em.Defects
 	if p.parseErr != "" {
 		m.ParseError = p.parseErr
 	}
-	if rc, ok := in.Classifier.(RepeatChecker); ok {
-		rc.MarkRepeat(tx, &v)
+	if err := in.markRepeat(tx, p); err != nil {
+		return err
 	}
-	if v.DuplicateOf != p.verdict.DuplicateOf || p.verdictJSON == "" {
-		p.verdict = v
-		if err := p.encode(); err != nil {
-			return err
-		}
-	}
-	vj := p.verdictJSON
+	v, vj := p.verdict, p.verdictJSON
 	at := messageTime(em, p.arrived)
 
 	switch v.Nature {

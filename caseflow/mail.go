@@ -144,13 +144,16 @@ func parseForView(raw []byte) (em *gongkai.Email, err error) {
 // maxMailNote bounds the note on a handled message.
 const maxMailNote = 500
 
-func mailNote(note string) (string, error) {
+// mailNote trims the note a registrar gives with an action on a message
+// (label names it in the error) and bounds it; with an example it is
+// required, and the error shows the example.
+func mailNote(note, label, example string) (string, error) {
 	note = strings.TrimSpace(note)
-	if note == "" {
-		return "", gongkai.Errorf(gongkai.EInvalid, "请写明处理情况（例如：确认为垃圾邮件；已电话答复咨询）")
+	if note == "" && example != "" {
+		return "", gongkai.Errorf(gongkai.EInvalid, "请写明%s（例如：%s）", label, example)
 	}
 	if utf8.RuneCountInString(note) > maxMailNote {
-		return "", gongkai.Errorf(gongkai.EInvalid, "处理情况最多 %d 字", maxMailNote)
+		return "", gongkai.Errorf(gongkai.EInvalid, "%s最多 %d 字", label, maxMailNote)
 	}
 	return note, nil
 }
@@ -161,7 +164,7 @@ func (s *Service) HandleMail(ctx context.Context, id int64, note string, u *gong
 	if !u.Has(mailRoles...) {
 		return errMailRole
 	}
-	note, err := mailNote(note)
+	note, err := mailNote(note, "处理情况", "确认为垃圾邮件；已电话答复咨询")
 	if err != nil {
 		return err
 	}
@@ -175,20 +178,21 @@ func (s *Service) HandleMail(ctx context.Context, id int64, note string, u *gong
 // LinkMail attaches a message on no case to the case numbered caseNo (a
 // reply that matched no case, 补正 material sent from another address…).
 // The case's history says so; a correction received this way is recorded
-// on the case page by the registrar, as on paper.
-func (s *Service) LinkMail(ctx context.Context, id int64, caseNo, note string, u *gongkai.User) error {
+// on the case page by the registrar, as on paper. It returns the case
+// number as written in the store.
+func (s *Service) LinkMail(ctx context.Context, id int64, caseNo, note string, u *gongkai.User) (string, error) {
 	if !u.Has(mailRoles...) {
-		return errMailRole
+		return "", errMailRole
 	}
 	caseNo = strings.ToUpper(strings.TrimSpace(caseNo))
 	if reCaseNo.FindString(caseNo) != caseNo {
-		return gongkai.Errorf(gongkai.EInvalid, "受理编号格式应为 GK-年份-六位数字，例如 GK-2026-000123")
+		return "", gongkai.Errorf(gongkai.EInvalid, "受理编号格式应为 GK-年份-六位数字，例如 GK-2026-000123")
 	}
-	note = strings.TrimSpace(note)
-	if utf8.RuneCountInString(note) > maxMailNote {
-		return gongkai.Errorf(gongkai.EInvalid, "说明最多 %d 字", maxMailNote)
+	note, err := mailNote(note, "说明", "")
+	if err != nil {
+		return "", err
 	}
-	err := s.DB.Update(ctx, func(tx *store.Tx) error {
+	err = s.DB.Update(ctx, func(tx *store.Tx) error {
 		c, err := tx.CaseByNo(caseNo)
 		if err != nil {
 			return err
@@ -207,10 +211,10 @@ func (s *Service) LinkMail(ctx context.Context, id int64, caseNo, note string, u
 		return tx.AddEvent(&gongkai.Event{CaseID: c.ID, Actor: u.Username, Kind: "message_linked", Detail: detail, Reason: note})
 	})
 	if err != nil {
-		return err
+		return "", err
 	}
 	s.log().Info("message linked", "user", u.Username, "message_id", id, "case", caseNo)
-	return nil
+	return caseNo, nil
 }
 
 // RegisterHeld files a message on no case as a request: spam held for a
@@ -262,17 +266,10 @@ func (in *Intake) RegisterHeld(ctx context.Context, id int64, by, note string) (
 		if err := heldOK(m); err != nil {
 			return err
 		}
-		v := p.verdict
-		if rc, ok := in.Classifier.(RepeatChecker); ok {
-			rc.MarkRepeat(tx, &v)
+		if err := in.markRepeat(tx, p); err != nil {
+			return err
 		}
-		if v.DuplicateOf != p.verdict.DuplicateOf {
-			p.verdict = v
-			if err := p.encode(); err != nil {
-				return err
-			}
-		}
-		c, err := in.newCase(tx, p, p.email, v, messageTime(p.email, p.arrived))
+		c, err := in.newCase(tx, p, p.email, p.verdict, messageTime(p.email, p.arrived))
 		if err != nil {
 			return err
 		}
@@ -315,12 +312,9 @@ func (s *Service) RegisterMail(ctx context.Context, id int64, note string, u *go
 	if s.RegisterHeld == nil {
 		return "", gongkai.Errorf(gongkai.EConflict, "未启用邮件收信，不能据来信登记")
 	}
-	note = strings.TrimSpace(note)
-	if note == "" {
-		return "", gongkai.Errorf(gongkai.EInvalid, "请写明登记理由（例如：误判为垃圾邮件，实为信息公开申请）")
-	}
-	if utf8.RuneCountInString(note) > maxMailNote {
-		return "", gongkai.Errorf(gongkai.EInvalid, "登记理由最多 %d 字", maxMailNote)
+	note, err := mailNote(note, "登记理由", "误判为垃圾邮件，实为信息公开申请")
+	if err != nil {
+		return "", err
 	}
 	return s.RegisterHeld(ctx, id, u.Username, note)
 }

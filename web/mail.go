@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -11,11 +12,14 @@ import (
 	"gongkai/caseflow"
 )
 
-// MailTabs are the tabs of the staff mail view (来信).
-var MailTabs = []struct {
+// mailTab is a tab of the staff mail view (来信).
+type mailTab struct {
 	Key   caseflow.MailQueue
 	Label string
-}{
+}
+
+// MailTabs are the tabs of the staff mail view.
+var MailTabs = []mailTab{
 	{caseflow.MailAttention, "待处理"}, {caseflow.MailAuto, "自动回复和退信"}, {caseflow.MailHandled, "已处理"},
 }
 
@@ -35,12 +39,8 @@ func sourceLabel(src string) string {
 
 // mailPage lists inbound messages that are on no case.
 func (s *Server) mailPage(c *gin.Context) {
-	q := caseflow.MailQueue(c.DefaultQuery("q", string(caseflow.MailAttention)))
-	known := false
-	for _, t := range MailTabs {
-		known = known || t.Key == q
-	}
-	if !known {
+	q := caseflow.MailQueue(c.Query("q"))
+	if !slices.ContainsFunc(MailTabs, func(t mailTab) bool { return t.Key == q }) {
 		q = caseflow.MailAttention
 	}
 	ms, counts, err := s.Cases.Mail(c.Request.Context(), q, CurrentUser(c))
@@ -99,12 +99,13 @@ func (s *Server) mailLink(c *gin.Context) {
 	if !ok {
 		return
 	}
-	no, note := c.PostForm("case_no"), c.PostForm("link_note")
-	if err := s.Cases.LinkMail(c.Request.Context(), id, no, note, CurrentUser(c)); err != nil {
-		s.mailRefused(c, err, gin.H{"CaseNo": no, "LinkNote": note})
+	typed, note := c.PostForm("case_no"), c.PostForm("link_note")
+	no, err := s.Cases.LinkMail(c.Request.Context(), id, typed, note, CurrentUser(c))
+	if err != nil {
+		s.mailRefused(c, err, gin.H{"CaseNo": typed, "LinkNote": note})
 		return
 	}
-	c.Redirect(http.StatusSeeOther, "/staff/cases/"+strings.ToUpper(strings.TrimSpace(no)))
+	c.Redirect(http.StatusSeeOther, "/staff/cases/"+no)
 }
 
 // mailRegister files a message as a request and opens the new case.

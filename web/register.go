@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -34,11 +35,7 @@ func (s *Server) registerSubmit(c *gin.Context) {
 	app := applicationFromForm(c)
 	ch, received := c.PostForm("channel"), c.PostForm("received")
 	errs := formOnlyErrors(app)
-	known := false
-	for _, p := range paperChannels {
-		known = known || string(p) == ch
-	}
-	if !known {
+	if !slices.Contains(paperChannels, gongkai.Channel(ch)) {
 		errs = append(errs, gongkai.FieldError{Field: "channel", Message: "请选择当面提交、信函或传真"})
 	}
 	now := s.Cases.DB.Now()
