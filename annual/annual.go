@@ -293,7 +293,7 @@ func (s *Service) Publish(ctx context.Context, year int, by string) (*report.Rep
 // with its --proactive and --texts files); Publish has the rules.
 func (s *Service) PublishBuilt(ctx context.Context, r *report.Report, by string) error {
 	if !r.OK() {
-		return &gongkai.Error{Kind: gongkai.EConflict, Message: fmt.Sprintf("%d年度报告有 %d 项勾稽关系错误，更正后才能定稿", r.Year, countErrors(r))}
+		return &gongkai.Error{Kind: gongkai.EConflict, Message: fmt.Sprintf("%d年度报告有 %d 项勾稽关系错误，更正后才能定稿", r.Year, len(r.Errors()))}
 	}
 	var buf bytes.Buffer
 	if err := r.JSON(&buf); err != nil {
@@ -340,16 +340,6 @@ func (s *Service) carriedOut(ctx context.Context, year int) (*[7]int, error) {
 		return nil, fmt.Errorf("annual: the published report of %d has no row %s", year, report.KeyCarriedOut)
 	}
 	return &row.Cells, nil
-}
-
-func countErrors(r *report.Report) int {
-	n := 0
-	for _, c := range r.Failed() {
-		if c.Level == report.LevelError {
-			n++
-		}
-	}
-	return n
 }
 
 // decodeStrict decodes one JSON object, refusing unknown fields and trailing

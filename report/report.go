@@ -293,13 +293,17 @@ func (p *Published) Differs(r *Report) (bool, error) {
 }
 
 // OK reports whether no error-level check failed (`gongkai report` exits 3 otherwise).
-func (r *Report) OK() bool {
+func (r *Report) OK() bool { return len(r.Errors()) == 0 }
+
+// Errors returns the error-level checks that did not pass.
+func (r *Report) Errors() []Check {
+	var out []Check
 	for _, c := range r.Checks {
 		if !c.OK && c.Level == LevelError {
-			return false
+			out = append(out, c)
 		}
 	}
-	return true
+	return out
 }
 
 // Failed returns the checks that did not pass, errors and warnings.

@@ -105,10 +105,8 @@ func cmdReport(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 			b.WriteString("未定稿。")
 		}
 		b.WriteString("报告未通过一致性校验：")
-		for _, c := range r.Failed() {
-			if c.Level == report.LevelError {
-				fmt.Fprintf(&b, "\n  %s %s [%s] %s", c.ID, c.Rule, c.Column, c.Detail)
-			}
+		for _, c := range r.Errors() {
+			fmt.Fprintf(&b, "\n  %s %s [%s] %s", c.ID, c.Rule, c.Column, c.Detail)
 		}
 		return exitError{code: exitChecks, err: errors.New(b.String())}
 	}
