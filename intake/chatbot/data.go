@@ -18,20 +18,21 @@ type cue struct {
 	re  *regexp.Regexp
 }
 
-// deliveryCue maps a wish ("发到邮箱") to a 获取方式 value.
-type deliveryCue struct {
+// wishCue maps a wish ("发到邮箱", "要电子版") to a 获取方式 or 提供形式 value
+// (delivery.tsv, forms.tsv).
+type wishCue struct {
 	value string
 	bare  bool
 	re    *regexp.Regexp
 }
 
-// lexicon is the embedded data: intent cues, slot patterns, delivery cues and
+// lexicon is the embedded data: intent cues, slot patterns, wish cues and
 // every sentence the bot says.
 type lexicon struct {
 	cues     []cue
 	slots    []cue
-	delivery []deliveryCue
-	forms    []deliveryCue // 提供形式 wishes (forms.tsv), same format
+	delivery []wishCue
+	forms    []wishCue // 提供形式 wishes (forms.tsv)
 	text     map[string]string
 }
 
@@ -89,18 +90,18 @@ func parseLexicon() (*lexicon, error) {
 }
 
 // readWishes reads a value<TAB>scope<TAB>regex file (delivery.tsv, forms.tsv).
-func readWishes(name string) ([]deliveryCue, error) {
+func readWishes(name string) ([]wishCue, error) {
 	rows, err := readTSV(name, 3)
 	if err != nil {
 		return nil, err
 	}
-	var out []deliveryCue
+	var out []wishCue
 	for _, f := range rows {
 		re, err := regexp.Compile(f[2])
 		if err != nil {
 			return nil, fmt.Errorf("chatbot: %s: %w", name, err)
 		}
-		out = append(out, deliveryCue{value: f[0], bare: f[1] == "bare", re: re})
+		out = append(out, wishCue{value: f[0], bare: f[1] == "bare", re: re})
 	}
 	return out, nil
 }

@@ -258,18 +258,20 @@ func (e *Engine) parse(st *State, m string) found {
 	return f
 }
 
-// wish sets field from the first cue that matches text; a "bare" cue counts
-// only in the answer to the question about field.
-func (f *found) wish(field string, cues []deliveryCue, text, asking string) {
+// wish sets field from the first cue that matches text and reports whether
+// one did; a "bare" cue counts only in the answer to the question about
+// field.
+func (f *found) wish(field string, cues []wishCue, text, asking string) bool {
 	for _, d := range cues {
 		if d.bare && asking != field {
 			continue
 		}
 		if d.re.MatchString(text) {
 			f.set(field, d.value)
-			return
+			return true
 		}
 	}
+	return false
 }
 
 // descCue is the description slot pattern, applied across clauses.
@@ -418,11 +420,8 @@ func (e *Engine) bare(st *State, f *found, field, v string) {
 			f.set(field, v)
 		}
 	case "delivery":
-		for _, d := range l.delivery {
-			if d.re.MatchString(v) {
-				f.set("delivery", d.value)
-				return
-			}
+		if f.wish("delivery", l.delivery, v, field) {
+			return
 		}
 		for _, c := range gongkai.DeliveryChoices {
 			if strings.Contains(v, c) {
@@ -431,12 +430,7 @@ func (e *Engine) bare(st *State, f *found, field, v string) {
 			}
 		}
 	case "form":
-		for _, d := range l.forms {
-			if d.re.MatchString(v) {
-				f.set("form", d.value)
-				return
-			}
-		}
+		f.wish("form", l.forms, v, field)
 	}
 }
 
