@@ -67,8 +67,8 @@ func (s *Service) RunDaily(ctx context.Context, today gongkai.Date, notify Notif
 	// registrars' summary too, so that it is not left unseen.
 	var held int
 	err = s.DB.View(ctx, func(tx *store.Tx) error {
-		counts, err := tx.MailCounts()
-		held = counts[store.MailAttention]
+		n, err := tx.MailCount(store.MailAttention)
+		held = n
 		return err
 	})
 	if err != nil {

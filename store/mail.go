@@ -25,27 +25,29 @@ const (
 // autoKinds are the kinds MailAuto holds.
 var autoKinds = []any{string(gongkai.KindAutoReply), string(gongkai.KindBounce)}
 
-// mailWhere selects a queue's messages. Every term is answered by the
-// partial index messages_unlinked (migration 0006), so neither the list nor
-// the count reads a message's raw bytes.
-func mailWhere(q MailQueue) (string, []any, error) {
+// mailFrom selects a queue's messages through the partial index
+// messages_unlinked (migration 0006), which answers every term: choosing and
+// counting a queue's messages never reads a message row, whose raw bytes
+// come first. Named, as the planner would otherwise take messages_case for
+// "case_id IS NULL" and read every row it finds.
+func mailFrom(q MailQueue) (string, []any, error) {
+	const from = `messages INDEXED BY messages_unlinked WHERE case_id IS NULL AND `
 	switch q {
 	case MailAttention:
-		return `case_id IS NULL AND handled_at = '' AND kind NOT IN (?, ?)`, autoKinds, nil
+		return from + `handled_at = '' AND kind NOT IN (?, ?)`, autoKinds, nil
 	case MailAuto:
-		return `case_id IS NULL AND handled_at = '' AND kind IN (?, ?)`, autoKinds, nil
+		return from + `handled_at = '' AND kind IN (?, ?)`, autoKinds, nil
 	case MailHandled:
-		return `case_id IS NULL AND handled_at <> ''`, nil, nil
+		return from + `handled_at <> ''`, nil, nil
 	}
 	return "", nil, fmt.Errorf("store: unknown mail queue %q", q)
 }
 
 // mailIDs is the query of a queue's message ids, newest first, from the
-// index alone (the planner would otherwise take messages_case for
-// "case_id IS NULL" and read every row it finds).
+// index alone.
 func mailIDs(q MailQueue) (string, []any, error) {
-	where, args, err := mailWhere(q)
-	return `SELECT id FROM messages INDEXED BY messages_unlinked WHERE ` + where + ` ORDER BY id DESC LIMIT ?`, args, err
+	from, args, err := mailFrom(q)
+	return `SELECT id FROM ` + from + ` ORDER BY id DESC LIMIT ?`, args, err
 }
 
 // Mail lists a queue of the staff mail view, newest first, at most limit.
@@ -58,14 +60,26 @@ func (tx *Tx) Mail(q MailQueue, limit int) ([]*gongkai.Message, error) {
 	return tx.messages(`WHERE id IN (`+ids+`) ORDER BY id DESC`, append(args, limit)...)
 }
 
+// MailCount gives the number of messages in a queue.
+func (tx *Tx) MailCount(q MailQueue) (int, error) {
+	from, args, err := mailFrom(q)
+	if err != nil {
+		return 0, err
+	}
+	var n int
+	if err := tx.queryRow(`SELECT COUNT(*) FROM `+from, args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: count mail %s: %w", q, err)
+	}
+	return n, nil
+}
+
 // MailCounts gives the number of messages in each queue.
 func (tx *Tx) MailCounts() (map[MailQueue]int, error) {
 	out := map[MailQueue]int{}
 	for _, q := range []MailQueue{MailAttention, MailAuto, MailHandled} {
-		where, args, _ := mailWhere(q)
-		var n int
-		if err := tx.queryRow(`SELECT COUNT(*) FROM messages INDEXED BY messages_unlinked WHERE `+where, args...).Scan(&n); err != nil {
-			return nil, fmt.Errorf("store: count mail %s: %w", q, err)
+		n, err := tx.MailCount(q)
+		if err != nil {
+			return nil, err
 		}
 		out[q] = n
 	}

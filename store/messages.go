@@ -87,45 +87,10 @@ func (tx *Tx) MessagesForCase(caseID int64) ([]*gongkai.Message, error) {
 	return tx.messages(`WHERE case_id = ? ORDER BY id`, caseID)
 }
 
-// MessageFilter selects inbound messages for the staff mail view.
-type MessageFilter struct {
-	Kinds     []gongkai.MessageKind
-	Unlinked  bool // only messages not attached to a case
-	Malformed bool
-	Pending   bool // stored but not yet processed
-	Limit     int
-}
-
-// Messages lists inbound messages, newest first.
-func (tx *Tx) Messages(f MessageFilter) ([]*gongkai.Message, error) {
-	var where []string
-	var args []any
-	if len(f.Kinds) > 0 {
-		ph := make([]string, len(f.Kinds))
-		for i, k := range f.Kinds {
-			ph[i] = "?"
-			args = append(args, string(k))
-		}
-		where = append(where, "kind IN ("+strings.Join(ph, ",")+")")
-	}
-	if f.Unlinked {
-		where = append(where, "case_id IS NULL")
-	}
-	if f.Malformed {
-		where = append(where, "malformed = 1")
-	}
-	if f.Pending {
-		where = append(where, "processed = 0")
-	}
-	q := ""
-	if len(where) > 0 {
-		q = "WHERE " + strings.Join(where, " AND ")
-	}
-	q += " ORDER BY id DESC"
-	if f.Limit > 0 {
-		q += fmt.Sprintf(" LIMIT %d", f.Limit)
-	}
-	return tx.messages(q, args...)
+// Messages lists every inbound message, newest first (the staff see the
+// ones on no case through Mail).
+func (tx *Tx) Messages() ([]*gongkai.Message, error) {
+	return tx.messages(`ORDER BY id DESC`)
 }
 
 func (tx *Tx) messages(tail string, args ...any) ([]*gongkai.Message, error) {

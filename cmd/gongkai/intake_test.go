@@ -173,7 +173,7 @@ func checkCorpus(t testing.TB, db *store.DB, mails []corpusMail, extra int, seed
 	peers := make([]struct{}, extra)
 	ctx := context.Background()
 	err := db.View(ctx, func(tx *store.Tx) error {
-		all, err := tx.Messages(store.MessageFilter{})
+		all, err := tx.Messages()
 		if err != nil {
 			return err
 		}

@@ -151,7 +151,7 @@ func waitCase(t *testing.T, ta *testApp, msgID string) *gongkai.Case {
 	for {
 		var c *gongkai.Case
 		ta.DB.View(context.Background(), func(tx *store.Tx) error {
-			ms, err := tx.Messages(store.MessageFilter{})
+			ms, err := tx.Messages()
 			if err != nil {
 				return err
 			}
