@@ -198,62 +198,101 @@ func (in *Intake) ReceiveBatch(ctx context.Context, msgs []Incoming, cur *Cursor
 // nil before anyone is told the messages are stored. The writer is free for
 // the next batch meanwhile (store.UpdateDeferred).
 func (in *Intake) ReceiveBatchDeferred(ctx context.Context, msgs []Incoming, cur *Cursor) (ids []int64, durable func() error, err error) {
-	ids = make([]int64, len(msgs))
-	ps := make([]*parsed, 0, len(msgs))
-	for i := range msgs {
-		if p := msgs[i].prep; p != nil {
-			ps = append(ps, p)
+	i := 0
+	ids, durable, err = in.receive(ctx, func() (*Incoming, bool) {
+		if i == len(msgs) {
+			return nil, false
 		}
+		i++
+		return &msgs[i-1], true
+	}, cur)
+	if err != nil {
+		return nil, nil, fmt.Errorf("caseflow: storing %d received messages: %w", len(msgs), err)
 	}
-	err = in.filingTx(ps, func(fn func(*store.Tx) error) (err error) {
+	return ids, durable, nil
+}
+
+// ReceiveStream is ReceiveBatchDeferred for messages that are still
+// arriving: next hands over one message at a time, each stored and filed
+// as it comes, and false ends the transaction, which then commits. The
+// SMTP committer (intake/smtpd) uses it so that the writer files the
+// messages that have arrived while it waits for the sessions still reading
+// theirs, instead of idling until the whole batch is there. next runs
+// inside the write transaction: it must not wait long. ids[i] is the id of
+// the i-th message next returned.
+func (in *Intake) ReceiveStream(ctx context.Context, next func() (*Incoming, bool)) (ids []int64, durable func() error, err error) {
+	in.initReceipts()
+	ids, durable, err = in.receive(ctx, func() (*Incoming, bool) {
+		// While next waits for a session, the writer is not working: the
+		// sessions may parse on every processor meanwhile (cpuGate).
+		in.cpu.writing(false)
+		defer in.cpu.writing(true)
+		return next()
+	}, nil)
+	if err != nil {
+		return nil, nil, fmt.Errorf("caseflow: storing %d received messages: %w", len(ids), err)
+	}
+	return ids, durable, nil
+}
+
+// receive stores (and, when prepared, files) what next returns in one
+// write transaction, moving the IMAP cursor in it when cur is not nil.
+func (in *Intake) receive(ctx context.Context, next func() (*Incoming, bool), cur *Cursor) (ids []int64, durable func() error, err error) {
+	var ps []*parsed
+	err = in.filingTx(&ps, func(fn func(*store.Tx) error) (err error) {
 		durable, err = in.Cases.DB.UpdateDeferred(ctx, fn)
 		return err
 	}, func(tx *store.Tx) error {
-		for i := range msgs {
-			m := &msgs[i]
-			var msgID, hash string
-			if m.prep != nil {
-				msgID, hash = m.prep.MessageID, m.prep.sha // computed by Prepare, off the writer
-			} else {
-				msgID, hash = HeaderMessageID(m.Raw), sha(m.Raw)
-			}
-			id, err := tx.MessageIDFor(msgID, hash)
+		ids = ids[:0]
+		for m, ok := next(); ok; m, ok = next() {
+			id, err := in.storeOne(tx, m, &ps)
 			if err != nil {
 				return err
 			}
-			if id != 0 {
-				ids[i] = id
-				continue
-			}
-			if p := m.prep; p != nil {
-				p.ID, p.MessageID, p.sha = 0, msgID, hash
-				err := in.fileOne(tx, p)
-				if err == nil {
-					ids[i] = p.ID
-					continue
-				}
-				in.log().Error("filing received mail; stored for the processor", "err", err)
-			}
-			arrived := m.Arrived
-			if arrived.IsZero() {
-				arrived = tx.Now
-			}
-			raw := &gongkai.Message{Channel: gongkai.ChannelEmail, Source: m.Source, ArrivedAt: arrived,
-				Raw: m.Raw, SHA256: hash, MessageID: msgID, Kind: gongkai.KindPending}
-			if err := tx.CreateMessage(raw); err != nil {
-				return err
-			}
-			ids[i] = raw.ID
+			ids = append(ids, id)
 		}
 		if cur != nil {
 			return tx.SetIMAPCursor(cur.Mailbox, cur.UIDValidity, cur.LastUID)
 		}
 		return nil
 	})
-	if err != nil {
-		return nil, nil, fmt.Errorf("caseflow: storing %d received messages: %w", len(msgs), err)
+	return ids, durable, err
+}
+
+// storeOne stores m in tx unless it is stored already (same Message-ID
+// and SHA-256: the earlier id is returned). A prepared message is filed at
+// once (and added to ps); one whose filing fails, or that was not
+// prepared, is stored raw for the processor.
+func (in *Intake) storeOne(tx *store.Tx, m *Incoming, ps *[]*parsed) (int64, error) {
+	var msgID, hash string
+	if m.prep != nil {
+		msgID, hash = m.prep.MessageID, m.prep.sha // computed by Prepare, off the writer
+	} else {
+		msgID, hash = HeaderMessageID(m.Raw), sha(m.Raw)
 	}
-	return ids, durable, nil
+	id, err := tx.MessageIDFor(msgID, hash)
+	if err != nil || id != 0 {
+		return id, err
+	}
+	if p := m.prep; p != nil {
+		p.ID, p.MessageID, p.sha = 0, msgID, hash
+		*ps = append(*ps, p)
+		err := in.fileOne(tx, p)
+		if err == nil {
+			return p.ID, nil
+		}
+		in.log().Error("filing received mail; stored for the processor", "err", err)
+	}
+	arrived := m.Arrived
+	if arrived.IsZero() {
+		arrived = tx.Now
+	}
+	raw := &gongkai.Message{Channel: gongkai.ChannelEmail, Source: m.Source, ArrivedAt: arrived,
+		Raw: m.Raw, SHA256: hash, MessageID: msgID, Kind: gongkai.KindPending}
+	if err := tx.CreateMessage(raw); err != nil {
+		return 0, err
+	}
+	return raw.ID, nil
 }
 
 // IMAPCursor returns the stored cursor of an IMAP mailbox.
@@ -455,7 +494,7 @@ func (in *Intake) processIDs(ctx context.Context, ids []int64) error {
 		}
 	}
 	in.parseAll(ps)
-	err = in.filingTx(ps, func(fn func(*store.Tx) error) error { return in.Cases.DB.Update(ctx, fn) }, func(tx *store.Tx) error {
+	err = in.filingTx(&ps, func(fn func(*store.Tx) error) error { return in.Cases.DB.Update(ctx, fn) }, func(tx *store.Tx) error {
 		for _, p := range ps {
 			done, err := tx.MessageProcessed(p.ID)
 			if err != nil {
@@ -487,9 +526,12 @@ func (in *Intake) processIDs(ctx context.Context, ids []int64) error {
 
 // filingTx runs fn in the write transaction that update opens, after
 // storing the receipts rendered so far (they go back to the queue when the
-// transaction fails); once it commits, the receipts that filing ps queued
-// are rendered.
-func (in *Intake) filingTx(ps []*parsed, update func(func(*store.Tx) error) error, fn func(*store.Tx) error) error {
+// transaction fails); once it commits, the receipts that filing *ps
+// queued are rendered. fn may add to *ps as it goes; ps may be nil.
+func (in *Intake) filingTx(ps *[]*parsed, update func(func(*store.Tx) error) error, fn func(*store.Tx) error) error {
+	if ps == nil {
+		ps = new([]*parsed)
+	}
 	in.initReceipts()
 	var undo func()
 	in.cpu.writing(true)
@@ -505,12 +547,12 @@ func (in *Intake) filingTx(ps []*parsed, update func(func(*store.Tx) error) erro
 		if undo != nil {
 			undo()
 		}
-		for _, p := range ps {
+		for _, p := range *ps {
 			p.receipt = nil // rolled back: its outbox row does not exist
 		}
 		return err
 	}
-	in.renderAfterCommit(ps)
+	in.renderAfterCommit(*ps)
 	return nil
 }
 

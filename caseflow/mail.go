@@ -258,7 +258,8 @@ func (in *Intake) RegisterHeld(ctx context.Context, id int64, by, note string) (
 		return "", err
 	}
 	var no string
-	err = in.filingTx([]*parsed{p}, func(fn func(*store.Tx) error) error { return in.Cases.DB.Update(ctx, fn) }, func(tx *store.Tx) error {
+	ps := []*parsed{p}
+	err = in.filingTx(&ps, func(fn func(*store.Tx) error) error { return in.Cases.DB.Update(ctx, fn) }, func(tx *store.Tx) error {
 		m, err := tx.MessageByID(id)
 		if err != nil {
 			return err

@@ -68,6 +68,7 @@ func runIMAP(dir, bin string, msgs [][]byte) error {
 	logf, _ := os.Create(filepath.Join(dir, "serve-imap.log"))
 	cmd.Stdout, cmd.Stderr = logf, logf
 	start := time.Now()
+	idle0, all0 := machineIdle()
 	if err := cmd.Start(); err != nil {
 		return err
 	}
@@ -82,8 +83,12 @@ func runIMAP(dir, bin string, msgs [][]byte) error {
 	if err != nil {
 		return err
 	}
+	idle1, all1 := machineIdle()
 	fmt.Printf("gongkai IMAP intake:       %7.0f msgs/s stored and classified (%d in %v, process start included)\n", float64(len(msgs))/d.Seconds(), len(msgs), d.Round(time.Millisecond))
 	fmt.Printf("gongkai peak memory (VmHWM): %.0f MB\n", float64(peak())/1024)
+	if all1 > all0 {
+		fmt.Printf("machine idle meanwhile:      %.1f%% of all cores\n", 100*float64(idle1-idle0)/float64(all1-all0))
+	}
 	reportCosts(cmd.Process.Pid, len(msgs))
 	return nil
 }

@@ -43,21 +43,23 @@ func main() {
 	keep := flag.Bool("keep", false, "keep the temporary directory")
 	binFlag := flag.String("bin", "", "run this gongkai binary instead of building one from this tree (to compare two builds)")
 	to := flag.String("to", "", "only send the load to this SMTP address (a server started by hand, e.g. under strace or perf)")
-	client := flag.String("client", "lean", `SMTP client: "lean" (pre-stuffed messages, pipelined envelope) or "gosmtp" (go-smtp's client, which dot-stuffs byte by byte while sending)`)
+	client := flag.String("client", "lean", `SMTP client: "lean" (pre-stuffed messages, pipelined envelope), "bdat" (CHUNKING: envelope and message in one write, as Postfix sends to a server that offers it) or "gosmtp" (go-smtp's client, which dot-stuffs byte by byte while sending)`)
 	flag.Parse()
 	switch *client {
 	case "lean":
+	case "bdat":
+		useBDAT = true
 	case "gosmtp":
 		useGoSMTP = true
 	default:
-		fmt.Fprintln(os.Stderr, "smtpload: -client must be lean or gosmtp")
+		fmt.Fprintln(os.Stderr, "smtpload: -client must be lean, bdat or gosmtp")
 		os.Exit(2)
 	}
 	if *to != "" {
 		msgs, _ := mailgen.Corpus(*n)
 		if !useGoSMTP {
 			for i, m := range msgs {
-				msgs[i] = stuff(m)
+				msgs[i] = prepare(m)
 			}
 		}
 		rate, d, err := blast(*to, msgs, *conns)
@@ -101,7 +103,7 @@ func run(n, conns int, imapMode, keep bool) error {
 	if !useGoSMTP {
 		stuffed = make([][]byte, len(msgs))
 		for i, m := range msgs {
-			stuffed[i] = stuff(m)
+			stuffed[i] = prepare(m)
 		}
 	}
 	msgs = nil
@@ -136,7 +138,9 @@ func run(n, conns int, imapMode, keep bool) error {
 	}
 	peak := watchMemory(cmd.Process.Pid)
 	start := time.Now()
+	idle0, all0 := machineIdle()
 	rate, acceptDur, err := blast(smtpAddr, stuffed, conns)
+	idle1, all1 := machineIdle()
 	if err != nil {
 		return fmt.Errorf("gongkai: %w", err)
 	}
@@ -147,8 +151,31 @@ func run(n, conns int, imapMode, keep bool) error {
 	fmt.Printf("gongkai accepted (durable):%7.0f msgs/s (%.1f%% of bare), %v for %d\n", rate, 100*rate/bareRate, acceptDur.Round(time.Millisecond), len(stuffed))
 	fmt.Printf("gongkai end to end:        %7.0f msgs/s (parsed, classified, filed, receipts rendered), %v\n", float64(len(stuffed))/endToEnd.Seconds(), endToEnd.Round(time.Millisecond))
 	fmt.Printf("gongkai peak memory (VmHWM): %.0f MB\n", float64(peak())/1024)
+	if all1 > all0 {
+		fmt.Printf("machine idle while sending:  %.1f%% of all cores\n", 100*float64(idle1-idle0)/float64(all1-all0))
+	}
 	reportCosts(cmd.Process.Pid, len(stuffed))
 	return nil
+}
+
+// machineIdle reads the idle and total clock ticks of all cores from
+// /proc/stat (zeros where there is none): idle that stays high under load
+// means the server waits rather than works.
+func machineIdle() (idle, all uint64) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, 0
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line)
+	for i, v := range f[1:] {
+		n, _ := strconv.ParseUint(v, 10, 64)
+		all += n
+		if i == 3 || i == 4 { // idle, iowait
+			idle += n
+		}
+	}
+	return idle, all
 }
 
 // reportCosts prints the CPU time and the writes of process pid per
@@ -204,6 +231,9 @@ var gongkaiBin string
 // useGoSMTP selects go-smtp's client instead of the lean one (client.go).
 var useGoSMTP bool
 
+// useBDAT has the lean client send BDAT (RFC 3030) instead of DATA.
+var useBDAT bool
+
 // blast sends every message over conns connections and returns the rate.
 // The messages are already stuffed (client.go) unless useGoSMTP.
 func blast(addr string, msgs [][]byte, conns int) (float64, time.Duration, error) {
@@ -248,6 +278,9 @@ func dialSender(addr string) (send func([]byte) error, quit func(), err error) {
 		c, err := dialLoad(addr)
 		if err != nil {
 			return nil, nil, err
+		}
+		if useBDAT {
+			return c.sendBDAT, c.quit, nil
 		}
 		return c.send, c.quit, nil
 	}

@@ -258,8 +258,9 @@ func (p *Poller) wait(ctx context.Context, c *imapclient.Client, idle bool, newM
 }
 
 // fetchNew stores every message above the cursor, batch by batch: fetch,
-// store + move the cursor in one transaction, then flag or move.
-func (p *Poller) fetchNew(ctx context.Context, c *imapclient.Client, uidValidity uint32) (int, error) {
+// store + move the cursor in one transaction, then flag or move (the
+// server's answer awaited once the next batch is stored).
+func (p *Poller) fetchNew(ctx context.Context, c *imapclient.Client, uidValidity uint32) (stored int, err error) {
 	box := p.mailbox()
 	cur, err := p.Store.IMAPCursor(ctx, box)
 	if err != nil {
@@ -299,7 +300,17 @@ func (p *Poller) fetchNew(ctx context.Context, c *imapclient.Client, uidValidity
 		p.fetcher(fctx, c, box, uids, batches)
 	}()
 	defer func() { fcancel(); <-fdone }()
-	stored := 0
+	// Flagging (or moving) a stored batch is sent at once and awaited only
+	// after the next batch is stored: the server answers it behind the
+	// fetch of the batch after, and the writer need not wait for that.
+	var marking func() error
+	defer func() {
+		if marking != nil {
+			if merr := marking(); merr != nil && err == nil {
+				err = merr
+			}
+		}
+	}()
 	for f := range batches {
 		if f.err != nil {
 			return stored, f.err
@@ -320,9 +331,14 @@ func (p *Poller) fetchNew(ctx context.Context, c *imapclient.Client, uidValidity
 				return stored, err
 			}
 		}
-		if err := p.markDone(c, f.chunk); err != nil {
-			return stored, err
+		if marking != nil {
+			m := marking
+			marking = nil
+			if err := m(); err != nil {
+				return stored, err
+			}
 		}
+		marking = p.startMarking(c, f.chunk)
 	}
 	return stored, ctx.Err()
 }
@@ -409,17 +425,29 @@ func (p *Poller) catchUp(c *imapclient.Client, lastUID uint32) error {
 
 // markDone flags stored messages \Seen, or moves them (MoveTo).
 func (p *Poller) markDone(c *imapclient.Client, uids []imap.UID) error {
+	return p.startMarking(c, uids)()
+}
+
+// startMarking sends the command that flags (or moves) stored messages and
+// returns a function that waits for the server's answer.
+func (p *Poller) startMarking(c *imapclient.Client, uids []imap.UID) func() error {
 	set := imap.UIDSetNum(uids...)
 	if p.MoveTo != "" {
-		if _, err := c.Move(set, p.MoveTo).Wait(); err != nil {
-			return fmt.Errorf("imappoll: moving stored messages to %s: %w", p.MoveTo, err)
+		cmd := c.Move(set, p.MoveTo)
+		return func() error {
+			if _, err := cmd.Wait(); err != nil {
+				return fmt.Errorf("imappoll: moving stored messages to %s: %w", p.MoveTo, err)
+			}
+			return nil
+		}
+	}
+	cmd := c.Store(set, &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true, Flags: []imap.Flag{imap.FlagSeen}}, nil)
+	return func() error {
+		if err := cmd.Close(); err != nil {
+			return fmt.Errorf("imappoll: flagging stored messages \\Seen: %w", err)
 		}
 		return nil
 	}
-	if err := c.Store(set, &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true, Flags: []imap.Flag{imap.FlagSeen}}, nil).Close(); err != nil {
-		return fmt.Errorf("imappoll: flagging stored messages \\Seen: %w", err)
-	}
-	return nil
 }
 
 // prepare parses and classifies a batch on every CPU when the store can.

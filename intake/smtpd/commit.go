@@ -96,32 +96,7 @@ func (c *committer) run(ctx context.Context) {
 		case p := <-c.in:
 			batch = append(batch, p)
 		}
-		deadline := time.Now().Add(c.linger)
-	gather:
-		for len(batch) < c.max {
-			select {
-			case p := <-c.in:
-				batch = append(batch, p)
-				continue
-			default:
-			}
-			wait := time.Until(deadline)
-			if c.reading.Load() == 0 || wait <= 0 {
-				break gather
-			}
-			t := time.NewTimer(wait)
-			select {
-			case p := <-c.in:
-				batch = append(batch, p)
-			case <-t.C:
-			}
-			t.Stop()
-		}
-		msgs := make([]caseflow.Incoming, len(batch))
-		for i, p := range batch {
-			msgs[i] = p.msg
-		}
-		ids, durable, err := c.receive(msgs)
+		ids, durable, err := c.receive(&batch)
 		if err != nil {
 			answer(batch, nil, err)
 			continue
@@ -144,11 +119,59 @@ func (c *committer) run(ctx context.Context) {
 	}
 }
 
-// receive commits msgs; durable waits until they are on disk.
-func (c *committer) receive(msgs []caseflow.Incoming) (ids []int64, durable func() error, err error) {
+// more adds to batch what is queued, or what arrives within the linger
+// while sessions are still reading a message, and reports whether it
+// added one.
+func (c *committer) more(batch *[]pending, deadline time.Time) bool {
+	if len(*batch) >= c.max {
+		return false
+	}
+	select {
+	case p := <-c.in:
+		*batch = append(*batch, p)
+		return true
+	default:
+	}
+	wait := time.Until(deadline)
+	if c.reading.Load() == 0 || wait <= 0 {
+		return false
+	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case p := <-c.in:
+		*batch = append(*batch, p)
+		return true
+	case <-t.C:
+		return false
+	}
+}
+
+// receive commits the batch (one message so far) and what more adds to it;
+// durable waits until they are on disk. With a StreamReceiver each message
+// is filed as soon as it is taken, so that the lingering overlaps with the
+// writing.
+func (c *committer) receive(batch *[]pending) (ids []int64, durable func() error, err error) {
 	// The commit uses its own context: a message a client is waiting for
 	// is either stored or refused, never left half-done by shutdown.
 	ctx := context.Background()
+	deadline := time.Now().Add(c.linger)
+	if s, ok := c.store.(StreamReceiver); ok {
+		i := 0
+		return s.ReceiveStream(ctx, func() (*caseflow.Incoming, bool) {
+			if i == len(*batch) && !c.more(batch, deadline) {
+				return nil, false
+			}
+			i++
+			return &(*batch)[i-1].msg, true
+		})
+	}
+	for c.more(batch, deadline) {
+	}
+	msgs := make([]caseflow.Incoming, len(*batch))
+	for i, p := range *batch {
+		msgs[i] = p.msg
+	}
 	if d, ok := c.store.(DeferredReceiver); ok {
 		return d.ReceiveBatchDeferred(ctx, msgs, nil)
 	}

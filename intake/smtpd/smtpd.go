@@ -44,6 +44,14 @@ type DeferredReceiver interface {
 	ReceiveBatchDeferred(ctx context.Context, in []caseflow.Incoming, cur *caseflow.Cursor) ([]int64, func() error, error)
 }
 
+// StreamReceiver, when the Receiver has it, is a DeferredReceiver that
+// takes the batch one message at a time inside the transaction
+// (*caseflow.Intake): the committer files the messages already there while
+// it lingers for sessions still reading theirs.
+type StreamReceiver interface {
+	ReceiveStream(ctx context.Context, next func() (*caseflow.Incoming, bool)) ([]int64, func() error, error)
+}
+
 // Preparer, when the Receiver has it, parses and classifies a message in
 // the session's goroutine before the commit (*caseflow.Intake).
 type Preparer interface {
