@@ -300,3 +300,74 @@ func TestRealStore(t *testing.T) {
 		return nil
 	})
 }
+
+// TestChunking: Postfix and Exchange send with BDAT (RFC 3030) to a server
+// that offers CHUNKING, as go-smtp does. A message in one or several
+// chunks is stored byte for byte, pipelined with its envelope; one over
+// the size limit gets 552 and is not stored, and the session goes on.
+func TestChunking(t *testing.T) {
+	fs := &fakeStore{}
+	addr := start(t, &Server{Store: fs, MaxBytes: 10_000})
+	tc, err := textproto.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tc.Close()
+	if _, _, err := tc.ReadResponse(220); err != nil {
+		t.Fatal(err)
+	}
+	tc.PrintfLine("EHLO mta.example")
+	if _, msg, err := tc.ReadResponse(250); err != nil || !strings.Contains(msg, "CHUNKING") {
+		t.Fatalf("EHLO: %q, %v; want CHUNKING offered", msg, err)
+	}
+	small := message("bdat-1@x", 3_000)
+	big := message("bdat-2@x", 20_000)
+	tests := []struct {
+		name   string
+		chunks [][]byte
+		want   []int // replies to MAIL, RCPT and each BDAT
+	}{
+		{"one chunk, pipelined with the envelope", [][]byte{small}, []int{250, 250, 250}},
+		{"two chunks", [][]byte{small[:1000], small[1000:]}, []int{250, 250, 250, 250}},
+		{"over the limit", [][]byte{big}, []int{250, 250, 552}},
+	}
+	for _, tt := range tests {
+		var out bytes.Buffer
+		out.WriteString("MAIL FROM:<a@mta.example>\r\nRCPT TO:<ysqgk@b.example>\r\n")
+		for i, c := range tt.chunks {
+			last := ""
+			if i == len(tt.chunks)-1 {
+				last = " LAST"
+			}
+			fmt.Fprintf(&out, "BDAT %d%s\r\n%s", len(c), last, c)
+		}
+		if _, err := tc.W.Write(out.Bytes()); err != nil {
+			t.Fatal(err)
+		}
+		tc.W.Flush()
+		for i, want := range tt.want {
+			if got, msg, err := tc.ReadResponse(want); err != nil {
+				t.Fatalf("%s: reply %d: %d %q, %v; want %d", tt.name, i, got, msg, err, want)
+			}
+		}
+	}
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	var stored [][]byte
+	for _, b := range fs.batches {
+		for _, m := range b {
+			stored = append(stored, m.Raw)
+		}
+	}
+	if len(stored) != 2 || !bytes.Equal(stored[0], small) || !bytes.Equal(stored[1], small) {
+		t.Errorf("stored %d messages (sizes %v); want the 3 KB message twice, byte for byte", len(stored), sizes(stored))
+	}
+}
+
+func sizes(ms [][]byte) []int {
+	var n []int
+	for _, m := range ms {
+		n = append(n, len(m))
+	}
+	return n
+}
