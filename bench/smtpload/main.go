@@ -10,7 +10,7 @@
 // With -imap it instead loads the messages into an IMAP mailbox and times a
 // `gongkai serve` polling it (GONGKAI_TEST_IMAP_* from scripts/test.sh).
 //
-//	go run ./bench/smtpload [-n 20000] [-conns 16] [-client lean|gosmtp]
+//	go run ./bench/smtpload [-n 20000] [-conns 16] [-client lean|bdat|gosmtp]
 //	bash scripts/test.sh --exec go run ./bench/smtpload -imap -n 10000
 package main
 
