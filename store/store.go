@@ -44,6 +44,9 @@ func init() {
 	// connection of its own copies the WAL back into the database after
 	// commits (checkpointer), beside the writer, which checkpoints the
 	// little left only every ~16 MiB (and so restarts the WAL).
+	if err := registerWalBuf(); err != nil {
+		panic(err)
+	}
 	register(writerDriverName, tempStore, fmt.Sprintf(`PRAGMA wal_autocheckpoint = %d`, walAutocheckpoint),
 		fmt.Sprintf(`PRAGMA cache_size = -%d`, writerCacheKiB))
 }
@@ -109,7 +112,8 @@ func dsnSync(path string, readOnly bool, sync string) string {
 // Open opens (creating if needed) the database at path and applies pending
 // migrations. It refuses a database whose schema is newer than this binary.
 func Open(ctx context.Context, path string) (*DB, error) {
-	w, err := sql.Open(writerDriverName, dsnSync(path, false, "NORMAL"))
+	// The writer's WAL writes go through the shim that gathers them (walbuf.go).
+	w, err := sql.Open(writerDriverName, dsnSync(path, false, "NORMAL")+"&vfs="+walBufVFS)
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
