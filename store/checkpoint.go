@@ -67,6 +67,7 @@ const walAutocheckpoint = 4096
 // checkpoint copies what it can without waiting for anyone.
 func (c *checkpointer) checkpoint() error {
 	var busy, frames, copied int
+	ckptBegin()
 	if err := c.conn.QueryRow(`PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &frames, &copied); err != nil {
 		return fmt.Errorf("store: wal_checkpoint(PASSIVE): %w", err)
 	}

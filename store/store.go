@@ -128,7 +128,9 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		w.Close()
 		return nil, err
 	}
-	ck, err := sql.Open(driverName, dsn(path, false))
+	// The checkpointer writes pages through the shim that gathers them and
+	// reads the WAL with read-ahead (walbuf.go).
+	ck, err := sql.Open(driverName, dsn(path, false)+"&vfs="+ckptVFS)
 	if err != nil {
 		w.Close()
 		return nil, fmt.Errorf("store: open %s for checkpoints: %w", path, err)
