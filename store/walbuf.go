@@ -92,6 +92,7 @@ typedef struct gkFile {
   int commitPending;     // the last write was a commit frame's header
   int err;               // a flush that failed where no error could be returned
   long long gen;         // read-ahead: valid while gkGen equals it
+  sqlite3_int64 lastEnd; // read-ahead: where the last read ended
 } gkFile;
 
 static sqlite3_vfs *gkReal;
@@ -100,6 +101,7 @@ static sqlite3_io_methods gkWalMethods, gkDbMethods, gkReadMethods;
 static long long gkGen = 1; // read-ahead generation, bumped before each checkpoint
 
 static long long gkFlushes; // write calls that emptied a buffer (tests)
+static long long gkHits;    // reads served from a read-ahead window (tests)
 
 static int gkFlush(gkFile *p) {
   if (p->len == 0) return GK_OK;
@@ -185,20 +187,27 @@ static void gkShmBarrierF(sqlite3_file *f) {
 }
 
 // The checkpointer's WAL: it reads the frames to copy one page at a time,
-// mostly in file order (a message's pages were written together); reads
-// are served from a 124 KiB window read ahead. A checkpoint reads only
+// in page order, which for the pages of new messages is file order (they
+// were written together); such runs of reads are served from a 124 KiB
+// window read ahead. A checkpoint reads only
 // frames that were in the file before it began, and the window is dropped
 // before each (gk_ckpt_begin), so it never serves bytes the writer has
 // since rewritten.
 static int gkReadAhead(sqlite3_file *f, void *d, int n, sqlite3_int64 o) {
   gkFile *p = (gkFile*)f;
   long long gen = __atomic_load_n(&gkGen, __ATOMIC_ACQUIRE);
+  sqlite3_int64 last = p->lastEnd;
+  p->lastEnd = o + n;
   if (p->gen == gen && p->len > 0 && o >= p->off && o + n <= p->off + p->len) {
+    __atomic_fetch_add(&gkHits, 1, __ATOMIC_RELAXED);
     memcpy(d, p->buf + (o - p->off), n);
     return GK_OK;
   }
   p->len = 0;
-  if (n >= GK_BUF) return p->real->pMethods->xRead(p->real, d, n, o);
+  // Read ahead only where the reads run on through the file (the next
+  // frame's page follows the last one read, 24 header bytes on); a page
+  // read alone, as the often-rewritten index pages are, is read alone.
+  if (n >= GK_BUF || o < last || o - last > 64) return p->real->pMethods->xRead(p->real, d, n, o);
   sqlite3_int64 size;
   int rc = p->real->pMethods->xFileSize(p->real, &size);
   if (rc != GK_OK) return rc;
@@ -262,6 +271,7 @@ static int gkOpen(sqlite3_vfs *vfs, const char *name, sqlite3_file *f, int flags
 }
 
 static long long gk_flushes(void) { return __atomic_load_n(&gkFlushes, __ATOMIC_RELAXED); }
+static long long gk_hits(void) { return __atomic_load_n(&gkHits, __ATOMIC_RELAXED); }
 
 // gk_register registers the writer's VFS "gongkai_walbuf" and the
 // checkpointer's "gongkai_ckpt" (neither the default).
@@ -314,6 +324,10 @@ func ckptBegin() { C.gk_ckpt_begin() }
 
 // walBufFlushes counts the buffered WAL writes made so far (for tests).
 func walBufFlushes() int64 { return int64(C.gk_flushes()) }
+
+// readAheadHits counts the checkpointer's WAL reads served from its
+// read-ahead window so far (for tests).
+func readAheadHits() int64 { return int64(C.gk_hits()) }
 
 func registerWalBuf() error {
 	if rc := C.gk_register(); rc != 0 {

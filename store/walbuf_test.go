@@ -122,13 +122,20 @@ func TestCheckpointShim(t *testing.T) {
 }
 
 func checkpointRounds(t *testing.T, sizes []int) {
+	hits := readAheadHits()
+	defer func() {
+		if readAheadHits() == hits {
+			t.Error("no WAL read was served from the read-ahead window")
+		}
+	}()
 	db := openTest(t)
 	ctx := context.Background()
 	var ids []int64
-	for round := range 12 {
+	for round := range 30 {
 		want := make([][]byte, len(sizes))
 		err := db.Update(ctx, func(tx *Tx) error {
 			for i, n := range sizes {
+				n += round * 4099 * (i + 1) % 6000 // the layout shifts from round to round
 				want[i] = bytes.Repeat([]byte(fmt.Sprintf("r%d.%d ", round, i)), n/5+1)[:n]
 				if round == 0 {
 					m := &gongkai.Message{Channel: gongkai.ChannelEmail, Source: "smtp", Raw: want[i],
