@@ -9,6 +9,7 @@
 package smtpd
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -17,6 +18,7 @@ import (
 	"log/slog"
 	"net"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/emersion/go-smtp"
@@ -231,7 +233,7 @@ func (ss *session) Data(r io.Reader) error {
 			ss.s.batch.reading.Add(-1)
 		}
 	}()
-	raw, err := io.ReadAll(r)
+	raw, err := readMessage(r)
 	if err != nil {
 		var se *smtp.SMTPError
 		if errors.As(err, &se) {
@@ -260,4 +262,37 @@ func (s *Server) CloseListener() {
 	if s.ln != nil && s.srv == nil {
 		s.ln.Close()
 	}
+}
+
+// readBufs holds scratch buffers for reading messages: io.ReadAll starts at
+// 512 bytes and grows by copying, some ten times for a 30 KB letter.
+var readBufs = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return &b }}
+
+// readMessage reads r to the end into a scratch buffer and returns an
+// exact-size copy (the scratch goes back to the pool; one that grew past
+// 1 MiB for a large message is left to the collector).
+func readMessage(r io.Reader) ([]byte, error) {
+	bp := readBufs.Get().(*[]byte)
+	b := (*bp)[:0]
+	var err error
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		var n int
+		n, err = r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err != nil {
+			break
+		}
+	}
+	if err == io.EOF {
+		err = nil
+	}
+	out := bytes.Clone(b)
+	if cap(b) <= 1<<20 {
+		*bp = b[:0]
+		readBufs.Put(bp)
+	}
+	return out, err
 }

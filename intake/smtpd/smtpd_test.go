@@ -5,11 +5,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/textproto"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/emersion/go-smtp"
@@ -370,4 +372,39 @@ func sizes(ms [][]byte) []int {
 		n = append(n, len(m))
 	}
 	return n
+}
+
+// TestReadMessage: readMessage returns exactly what the reader gave, of
+// any size and in any pieces, never sharing memory with its scratch
+// buffer (a later message must not change an earlier one), and passes
+// a read error on.
+func TestReadMessage(t *testing.T) {
+	var kept [][]byte
+	var want [][]byte
+	for _, size := range []int{0, 1, 64<<10 - 1, 64 << 10, 64<<10 + 1, 2 << 20} {
+		for name, wrap := range map[string]func(io.Reader) io.Reader{
+			"whole": func(r io.Reader) io.Reader { return r },
+			"bytes": iotest.OneByteReader,
+			"half":  iotest.HalfReader,
+		} {
+			if name == "bytes" && size > 1<<17 {
+				continue
+			}
+			msg := bytes.Repeat([]byte{byte(size), byte(len(kept))}, size/2+1)[:size]
+			got, err := readMessage(wrap(bytes.NewReader(msg)))
+			if err != nil || !bytes.Equal(got, msg) {
+				t.Errorf("%d bytes, %s: got %d bytes, %v", size, name, len(got), err)
+			}
+			kept, want = append(kept, got), append(want, msg)
+		}
+	}
+	for i := range kept {
+		if !bytes.Equal(kept[i], want[i]) {
+			t.Errorf("message %d changed after later reads", i)
+		}
+	}
+	boom := errors.New("connection reset")
+	if _, err := readMessage(io.MultiReader(strings.NewReader("partial"), iotest.ErrReader(boom))); !errors.Is(err, boom) {
+		t.Errorf("read error: %v, want %v", err, boom)
+	}
 }
