@@ -2,8 +2,8 @@
 # scripts/test.sh — the test command of gongkai (`make test` runs it; so does CI).
 #
 # On a fresh Debian 12 machine it installs what the tests need (Dovecot,
-# Chromium, CJK fonts), starts a private Dovecot on 127.0.0.1, runs `go vet`
-# and `go test` (with -race where affordable), stops Dovecot and exits with the
+# Chromium, CJK fonts), starts a private Dovecot on 127.0.0.1, runs `go vet`,
+# `gofmt -l` and `go test` (with -race where affordable), stops Dovecot and exits with the
 # tests' status. Tests that need a server fail rather than skip here
 # (GONGKAI_TEST_REQUIRE_SERVERS=1).
 #
@@ -193,6 +193,13 @@ vet=ok
 tests=ok
 log "go vet ${pkgs[*]}"
 if ! go vet "${pkgs[@]}"; then
+	vet=FAIL
+	status=1
+fi
+# gofmt over our own files (third_party keeps its upstream formatting).
+unformatted=$(git ls-files '*.go' 2>/dev/null | grep -v '^third_party/' | xargs -r gofmt -l)
+if [ -n "$unformatted" ]; then
+	printf 'gofmt -l: not formatted:\n%s\n' "$unformatted" >&2
 	vet=FAIL
 	status=1
 fi
