@@ -3,8 +3,8 @@
 #
 # On a fresh Debian 12 machine it installs what the tests need (Dovecot,
 # Chromium, CJK fonts), starts a private Dovecot on 127.0.0.1, runs `go vet`,
-# `gofmt -l` and `go test` (with -race where affordable), stops Dovecot and exits with the
-# tests' status. Tests that need a server fail rather than skip here
+# `gofmt -l` and `go test` (with -race where affordable), stops Dovecot and
+# exits with the tests' status. Tests that need a server fail rather than skip here
 # (GONGKAI_TEST_REQUIRE_SERVERS=1).
 #
 # Usage:
