@@ -17,7 +17,8 @@ import (
 // answers each waiter. While one commit runs the next batch gathers. When
 // other sessions are still reading or parsing a message, it lingers a little
 // (at most linger) for them, so that a batch is not cut short just because
-// the sessions fell out of step with the commits.
+// the sessions fell out of step with the commits; with a StreamReceiver the
+// transaction is already open then, and each message is filed as it comes.
 type committer struct {
 	store Receiver
 	max   int
