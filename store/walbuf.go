@@ -189,9 +189,9 @@ static void gkShmBarrierF(sqlite3_file *f) {
 // The checkpointer's WAL: it reads the frames to copy one page at a time,
 // in page order, which for the pages of new messages is file order (they
 // were written together); such runs of reads are served from a 124 KiB
-// window read ahead. A checkpoint reads only
-// frames that were in the file before it began, and the window is dropped
-// before each (gk_ckpt_begin), so it never serves bytes the writer has
+// window read ahead. A checkpoint reads only frames that were in the file
+// before it began, and the window is dropped before each (gk_ckpt_begin)
+// and by any call but a read, so it never serves bytes the writer has
 // since rewritten.
 static int gkReadAhead(sqlite3_file *f, void *d, int n, sqlite3_int64 o) {
   gkFile *p = (gkFile*)f;
