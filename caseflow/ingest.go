@@ -221,7 +221,6 @@ func (in *Intake) ReceiveBatchDeferred(ctx context.Context, msgs []Incoming, cur
 // inside the write transaction: it must not wait long. ids[i] is the id of
 // the i-th message next returned.
 func (in *Intake) ReceiveStream(ctx context.Context, next func() (*Incoming, bool)) (ids []int64, durable func() error, err error) {
-	in.initReceipts()
 	ids, durable, err = in.receive(ctx, func() (*Incoming, bool) {
 		// While next waits for a session, the writer is not working: the
 		// sessions may parse on every processor meanwhile (cpuGate).
@@ -275,7 +274,7 @@ func (in *Intake) storeOne(tx *store.Tx, m *Incoming, ps *[]*parsed) (int64, err
 		return id, err
 	}
 	if p := m.prep; p != nil {
-		p.ID, p.MessageID, p.sha = 0, msgID, hash
+		p.ID = 0 // finish inserts it (an attempt rolled back may have left an id)
 		*ps = append(*ps, p)
 		err := in.fileOne(tx, p)
 		if err == nil {

@@ -54,7 +54,7 @@ func (c *checkpointer) run() {
 			return
 		case <-time.After(c.pause):
 		}
-		if err := c.checkpoint(); err != nil {
+		if _, err := c.checkpoint(); err != nil {
 			slog.Warn("store: WAL checkpoint failed; it is tried again after the next commit", "err", err)
 		}
 	}
@@ -64,14 +64,15 @@ func (c *checkpointer) run() {
 // write connection checkpoints itself.
 const walAutocheckpoint = 4096
 
-// checkpoint copies what it can without waiting for anyone.
-func (c *checkpointer) checkpoint() error {
+// checkpoint copies what it can without waiting for anyone, and reports
+// whether that was the whole WAL.
+func (c *checkpointer) checkpoint() (all bool, err error) {
 	var busy, frames, copied int
 	ckptBegin()
 	if err := c.conn.QueryRow(`PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &frames, &copied); err != nil {
-		return fmt.Errorf("store: wal_checkpoint(PASSIVE): %w", err)
+		return false, fmt.Errorf("store: wal_checkpoint(PASSIVE): %w", err)
 	}
-	return nil
+	return busy == 0 && frames == copied, nil
 }
 
 // close stops the checkpointer; the last connection to close checkpoints

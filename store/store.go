@@ -40,13 +40,13 @@ func init() {
 	// memory it is a copy of a few pages.
 	const tempStore = `PRAGMA temp_store = MEMORY`
 	register(driverName, tempStore)
+	if err := registerWalBuf(); err != nil {
+		panic(err)
+	}
 	// A checkpoint inside a commit stalls every writer behind it: a
 	// connection of its own copies the WAL back into the database after
 	// commits (checkpointer), beside the writer, which checkpoints the
 	// little left only every ~16 MiB (and so restarts the WAL).
-	if err := registerWalBuf(); err != nil {
-		panic(err)
-	}
 	register(writerDriverName, tempStore, fmt.Sprintf(`PRAGMA wal_autocheckpoint = %d`, walAutocheckpoint),
 		fmt.Sprintf(`PRAGMA cache_size = -%d`, writerCacheKiB))
 }

@@ -141,14 +141,14 @@ static int gkFlushErr(gkFile *p) {
   return rc;
 }
 
-#define GK_FLUSHED(name, call) { gkFile *p = (gkFile*)f; int rc = gkFlushErr(p); if (rc != GK_OK) return rc; return call; }
+#define GK_FLUSHED(call) { gkFile *p = (gkFile*)f; int rc = gkFlushErr(p); if (rc != GK_OK) return rc; return call; }
 
-static int gkRead(sqlite3_file *f, void *d, int n, sqlite3_int64 o) GK_FLUSHED(read, p->real->pMethods->xRead(p->real, d, n, o))
-static int gkTruncate(sqlite3_file *f, sqlite3_int64 s) GK_FLUSHED(truncate, p->real->pMethods->xTruncate(p->real, s))
-static int gkSync(sqlite3_file *f, int fl) GK_FLUSHED(sync, p->real->pMethods->xSync(p->real, fl))
-static int gkFileSize(sqlite3_file *f, sqlite3_int64 *s) GK_FLUSHED(size, p->real->pMethods->xFileSize(p->real, s))
-static int gkFileControl(sqlite3_file *f, int op, void *a) GK_FLUSHED(fcntl, p->real->pMethods->xFileControl(p->real, op, a))
-static int gkFetch(sqlite3_file *f, sqlite3_int64 o, int n, void **pp) GK_FLUSHED(fetch, p->real->pMethods->xFetch(p->real, o, n, pp))
+static int gkRead(sqlite3_file *f, void *d, int n, sqlite3_int64 o) GK_FLUSHED(p->real->pMethods->xRead(p->real, d, n, o))
+static int gkTruncate(sqlite3_file *f, sqlite3_int64 s) GK_FLUSHED(p->real->pMethods->xTruncate(p->real, s))
+static int gkSync(sqlite3_file *f, int fl) GK_FLUSHED(p->real->pMethods->xSync(p->real, fl))
+static int gkFileSize(sqlite3_file *f, sqlite3_int64 *s) GK_FLUSHED(p->real->pMethods->xFileSize(p->real, s))
+static int gkFileControl(sqlite3_file *f, int op, void *a) GK_FLUSHED(p->real->pMethods->xFileControl(p->real, op, a))
+static int gkFetch(sqlite3_file *f, sqlite3_int64 o, int n, void **pp) GK_FLUSHED(p->real->pMethods->xFetch(p->real, o, n, pp))
 
 static int gkClose(sqlite3_file *f) {
   gkFile *p = (gkFile*)f;
@@ -174,11 +174,11 @@ static void gkShmBarrier(sqlite3_file *f) { gkFile *p = (gkFile*)f; p->real->pMe
 // The checkpointer's database file: every method but xWrite writes out the
 // buffer first, so pages are in the file before SQLite syncs it, reads it,
 // or touches the WAL index (where the checkpoint is recorded).
-static int gkLockF(sqlite3_file *f, int l) GK_FLUSHED(lock, p->real->pMethods->xLock(p->real, l))
-static int gkUnlockF(sqlite3_file *f, int l) GK_FLUSHED(unlock, p->real->pMethods->xUnlock(p->real, l))
-static int gkShmMapF(sqlite3_file *f, int i, int s, int e, void volatile **pp) GK_FLUSHED(shmmap, p->real->pMethods->xShmMap(p->real, i, s, e, pp))
-static int gkShmLockF(sqlite3_file *f, int o, int n, int fl) GK_FLUSHED(shmlock, p->real->pMethods->xShmLock(p->real, o, n, fl))
-static int gkShmUnmapF(sqlite3_file *f, int d) GK_FLUSHED(shmunmap, p->real->pMethods->xShmUnmap(p->real, d))
+static int gkLockF(sqlite3_file *f, int l) GK_FLUSHED(p->real->pMethods->xLock(p->real, l))
+static int gkUnlockF(sqlite3_file *f, int l) GK_FLUSHED(p->real->pMethods->xUnlock(p->real, l))
+static int gkShmMapF(sqlite3_file *f, int i, int s, int e, void volatile **pp) GK_FLUSHED(p->real->pMethods->xShmMap(p->real, i, s, e, pp))
+static int gkShmLockF(sqlite3_file *f, int o, int n, int fl) GK_FLUSHED(p->real->pMethods->xShmLock(p->real, o, n, fl))
+static int gkShmUnmapF(sqlite3_file *f, int d) GK_FLUSHED(p->real->pMethods->xShmUnmap(p->real, d))
 static void gkShmBarrierF(sqlite3_file *f) {
   gkFile *p = (gkFile*)f;
   int rc = gkFlush(p);

@@ -179,13 +179,9 @@ func checkpointRounds(t *testing.T, sizes []int) {
 // database file.
 func checkpointAll(db *DB) error {
 	for range 100 {
-		ckptBegin()
-		var busy, frames, copied int
-		if err := db.ckpt.conn.QueryRow(`PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &frames, &copied); err != nil {
+		all, err := db.ckpt.checkpoint()
+		if err != nil || all {
 			return err
-		}
-		if busy == 0 && frames == copied {
-			return nil
 		}
 		time.Sleep(time.Millisecond)
 	}

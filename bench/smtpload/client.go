@@ -41,28 +41,15 @@ func crlf(raw []byte) []byte {
 	return b.Bytes()
 }
 
-// stuffed is a message ready for DATA: CRLF line ends, leading dots
+// stuff returns a message ready for DATA: CRLF line ends, leading dots
 // doubled, ending with the <CRLF>.<CRLF> terminator.
 func stuff(raw []byte) []byte {
-	var b bytes.Buffer
-	b.Grow(len(raw) + len(raw)/64 + 8)
-	bol := true
-	for i := 0; i < len(raw); i++ {
-		c := raw[i]
-		if bol && c == '.' {
-			b.WriteByte('.')
-		}
-		if c == '\n' && (i == 0 || raw[i-1] != '\r') {
-			b.WriteByte('\r')
-		}
-		b.WriteByte(c)
-		bol = c == '\n'
+	b := crlf(raw)
+	if bytes.HasPrefix(b, []byte(".")) {
+		b = append([]byte("."), b...)
 	}
-	if !bol {
-		b.WriteString("\r\n")
-	}
-	b.WriteString(".\r\n")
-	return b.Bytes()
+	b = bytes.ReplaceAll(b, []byte("\r\n."), []byte("\r\n.."))
+	return append(b, ".\r\n"...)
 }
 
 // loadClient is one SMTP connection of the load.

@@ -266,33 +266,18 @@ func (s *Server) CloseListener() {
 
 // readBufs holds scratch buffers for reading messages: io.ReadAll starts at
 // 512 bytes and grows by copying, some ten times for a 30 KB letter.
-var readBufs = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return &b }}
+var readBufs = sync.Pool{New: func() any { return bytes.NewBuffer(make([]byte, 0, 64<<10)) }}
 
 // readMessage reads r to the end into a scratch buffer and returns an
 // exact-size copy (the scratch goes back to the pool; one that grew past
 // 1 MiB for a large message is left to the collector).
 func readMessage(r io.Reader) ([]byte, error) {
-	bp := readBufs.Get().(*[]byte)
-	b := (*bp)[:0]
-	var err error
-	for {
-		if len(b) == cap(b) {
-			b = append(b, 0)[:len(b)]
-		}
-		var n int
-		n, err = r.Read(b[len(b):cap(b)])
-		b = b[:len(b)+n]
-		if err != nil {
-			break
-		}
-	}
-	if err == io.EOF {
-		err = nil
-	}
-	out := bytes.Clone(b)
-	if cap(b) <= 1<<20 {
-		*bp = b[:0]
-		readBufs.Put(bp)
+	buf := readBufs.Get().(*bytes.Buffer)
+	buf.Reset()
+	_, err := buf.ReadFrom(r)
+	out := bytes.Clone(buf.Bytes())
+	if buf.Cap() <= 1<<20 {
+		readBufs.Put(buf)
 	}
 	return out, err
 }
