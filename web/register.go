@@ -55,8 +55,8 @@ func (s *Server) registerSubmit(c *gin.Context) {
 		s.formAgain(c, app, errs, data)
 		return
 	}
-	// Received on that day, at the hour it was entered (a letter signed for
-	// today is received today; one entered late keeps its date).
+	// Received on that day: now when that is today, else at noon of it (a
+	// letter entered late keeps its date).
 	at := time.Date(day.Year(), day.Month(), day.Day(), 12, 0, 0, 0, gongkai.Beijing)
 	if day.Equal(gongkai.DateOf(now)) {
 		at = now
