@@ -488,8 +488,7 @@ func (in *Intake) processIDs(ctx context.Context, ids []int64) error {
 	ps := make([]*parsed, 0, len(raws))
 	for _, r := range raws {
 		if !r.Processed {
-			at, _ := time.Parse(time.RFC3339Nano, r.ArrivedAt)
-			ps = append(ps, &parsed{PendingRaw: r, arrived: at, sha: sha(r.Raw)})
+			ps = append(ps, storedParsed(r))
 		}
 	}
 	in.parseAll(ps)
@@ -521,6 +520,12 @@ func (in *Intake) processIDs(ctx context.Context, ids []int64) error {
 		return fmt.Errorf("caseflow: filing %d received messages: %w", len(ps), err)
 	}
 	return nil
+}
+
+// storedParsed is a stored message about to be parsed again.
+func storedParsed(r store.PendingRaw) *parsed {
+	at, _ := time.Parse(time.RFC3339Nano, r.ArrivedAt)
+	return &parsed{PendingRaw: r, arrived: at, sha: sha(r.Raw)}
 }
 
 // filingTx runs fn in the write transaction that update opens, after

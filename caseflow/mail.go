@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"gongkai"
@@ -245,8 +244,7 @@ func (in *Intake) RegisterHeld(ctx context.Context, id int64, by, note string) (
 	if len(raws) != 1 {
 		return "", gongkai.Errorf(gongkai.ENotFound, "来信不存在")
 	}
-	at, _ := time.Parse(time.RFC3339Nano, raws[0].ArrivedAt)
-	p := &parsed{PendingRaw: raws[0], arrived: at, sha: sha(raws[0].Raw)}
+	p := storedParsed(raws[0])
 	in.parseOne(p)
 	if p.email == nil {
 		return "", gongkai.Errorf(gongkai.EInvalid, "这封来信无法解析，不能据此自动登记；请下载原件查看，按其内容另行登记后再关联")
