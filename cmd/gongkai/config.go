@@ -25,6 +25,7 @@ var Options = []Option{
 	{"smtp", "GONGKAI_SMTP", "127.0.0.1:2525", false, "SMTP 收件监听地址（空则不启动）"},
 	{"smtp-domain", "GONGKAI_SMTP_DOMAIN", "localhost", false, "SMTP 问候使用的域名"},
 	{"smtp-max-bytes", "GONGKAI_SMTP_MAX_BYTES", "26214400", false, "单封邮件大小上限（字节）"},
+	{"smtp-max-conns", "GONGKAI_SMTP_MAX_CONNS", "100", false, "同时服务的 SMTP 连接数上限；超出的连接收到 421，由发信方稍后重试"},
 	{"smtp-recipients", "GONGKAI_SMTP_RECIPIENTS", "", false, "接受的收件地址，逗号分隔；空则全部接受"},
 	{"smtp-tls-cert", "GONGKAI_SMTP_TLS_CERT", "", false, "STARTTLS 证书文件"},
 	{"smtp-tls-key", "GONGKAI_SMTP_TLS_KEY", "", false, "STARTTLS 私钥文件"},

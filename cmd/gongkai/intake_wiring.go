@@ -51,6 +51,7 @@ func wireIntake(a *App) error {
 
 	if addr := cfg["smtp"]; addr != "" {
 		srv := &smtpd.Server{Addr: addr, Domain: cfg["smtp-domain"], MaxBytes: int64(cfg.Int("smtp-max-bytes")),
+			MaxConns:   cfg.Int("smtp-max-conns"),
 			Recipients: splitList(cfg["smtp-recipients"]), Store: in, Wake: wakeFn, Log: a.Log.With("worker", "smtp")}
 		if cert, key := cfg["smtp-tls-cert"], cfg["smtp-tls-key"]; cert != "" || key != "" {
 			pair, err := tls.LoadX509KeyPair(cert, key)

@@ -75,6 +75,9 @@ type Server struct {
 	Log        *slog.Logger
 	// MaxBatch caps how many messages one commit takes; 0 = 256.
 	MaxBatch int
+	// MaxConns caps the connections served at once; one more is answered
+	// 421 and closed (connlimit.go). 0 = DefaultMaxConns.
+	MaxConns int
 
 	ln    net.Listener
 	srv   *smtp.Server
@@ -144,10 +147,14 @@ func (s *Server) Run(ctx context.Context) error {
 	srv.EnableSMTPUTF8 = true
 	// Tolerate over-long lines (RFC 5321 allows 1000): mail is never
 	// refused for its shape, but a line is bounded (linelimit.go).
-	ln := s.ln
+	maxConns := s.MaxConns
+	if maxConns <= 0 {
+		maxConns = DefaultMaxConns
+	}
+	var ln net.Listener = newCapListener(s.ln, maxConns, srv.Domain, s.log())
 	if s.TLS == nil {
 		srv.MaxLineLength = 0
-		ln = limitListener{Listener: s.ln, max: maxLine}
+		ln = limitListener{Listener: ln, max: maxLine}
 	} else {
 		srv.MaxLineLength = maxLine
 	}

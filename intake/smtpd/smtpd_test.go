@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/textproto"
 	"path/filepath"
 	"strings"
@@ -406,5 +407,106 @@ func TestReadMessage(t *testing.T) {
 	boom := errors.New("connection reset")
 	if _, err := readMessage(io.MultiReader(strings.NewReader("partial"), iotest.ErrReader(boom))); !errors.Is(err, boom) {
 		t.Errorf("read error: %v, want %v", err, boom)
+	}
+}
+
+// TestMaxConns: with MaxConns connections open, one more is answered 421
+// and closed; once one of them closes, a new connection is served again,
+// and the connections already open deliver as before. A connection that
+// switched to TLS gives its place back when it ends too.
+func TestMaxConns(t *testing.T) {
+	serverTLS, clientTLS := testkit.SelfSignedTLS(t)
+	for _, tc := range []struct {
+		name string
+		tls  bool
+	}{{"plain", false}, {"starttls offered", true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			fs := &fakeStore{}
+			s := &Server{Store: fs, MaxConns: 2}
+			if tc.tls {
+				s.TLS = serverTLS
+			}
+			addr := start(t, s)
+			greet := func() (*textproto.Conn, int, string) {
+				t.Helper()
+				nc, err := net.Dial("tcp", addr)
+				if err != nil {
+					t.Fatal(err)
+				}
+				nc.SetDeadline(time.Now().Add(10 * time.Second)) // a failure, not a hang
+				c := textproto.NewConn(nc)
+				code, msg, err := c.ReadResponse(0)
+				if err != nil && code == 0 {
+					t.Fatalf("greeting: %v", err)
+				}
+				return c, code, msg
+			}
+			a, codeA, _ := greet()
+			defer a.Close()
+			if codeA != 220 {
+				t.Fatalf("first connection greeted %d; want 220", codeA)
+			}
+			// The second connection: plain, or switched to TLS.
+			var quitB func()
+			if tc.tls {
+				b, err := smtp.DialStartTLS(addr, clientTLS)
+				if err != nil {
+					t.Fatalf("second connection, STARTTLS: %v", err)
+				}
+				quitB = func() { b.Quit() }
+			} else {
+				b, codeB, _ := greet()
+				if codeB != 220 {
+					t.Fatalf("second connection greeted %d; want 220", codeB)
+				}
+				quitB = func() {
+					b.PrintfLine("QUIT")
+					b.ReadResponse(221)
+					b.Close()
+				}
+			}
+			c, codeC, msg := greet()
+			if codeC != 421 || !strings.Contains(msg, "Too many connections") {
+				t.Errorf("third connection: %d %q; want 421 Too many connections", codeC, msg)
+			}
+			if _, err := c.ReadLine(); err == nil {
+				t.Error("the refused connection stays open")
+			}
+			c.Close()
+
+			// A connection already served still delivers.
+			for _, step := range []struct {
+				cmd  string
+				code int
+			}{{"HELO test", 250}, {"MAIL FROM:<a@example.org>", 250}, {"RCPT TO:<b@example.org>", 250}, {"DATA", 354}} {
+				a.PrintfLine("%s", step.cmd)
+				if _, _, err := a.ReadResponse(step.code); err != nil {
+					t.Fatalf("%s: %v", step.cmd, err)
+				}
+			}
+			a.PrintfLine("Subject: x\r\n\r\nhello\r\n.")
+			if _, _, err := a.ReadResponse(250); err != nil {
+				t.Fatalf("DATA on a served connection: %v", err)
+			}
+			if n, _ := fs.count(); n != 1 {
+				t.Errorf("%d messages stored, want 1", n)
+			}
+
+			// Once b has gone, a new connection is served (the server
+			// notices the close after a moment).
+			quitB()
+			deadline := time.Now().Add(5 * time.Second)
+			for {
+				d, code, _ := greet()
+				d.Close()
+				if code == 220 {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("a connection after one closed: still %d", code)
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+		})
 	}
 }
