@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"gongkai"
@@ -26,6 +28,52 @@ type Letters struct {
 	// Wake tells the sender that mail was queued; nil = wait for its poll.
 	Wake func()
 	Log  *slog.Logger
+
+	// The templates and agency settings in effect, kept for Effective.
+	effMu  sync.Mutex
+	eff    *effective
+	effGen atomic.Uint64 // bumped by each save of a template or the settings
+}
+
+// effective is what Effective read, and when.
+type effective struct {
+	set    *replies.Set
+	agency replies.Agency
+	gen    uint64
+	at     time.Time
+}
+
+// effectiveTTL bounds how long Effective keeps what it read: a template or
+// setting saved by another process (on the same database) is seen after
+// at most this long; this process's own saves are seen at once.
+const effectiveTTL = 10 * time.Second
+
+// Effective returns the template set and the agency settings in effect,
+// as drafting a letter uses them, for letters written outside a
+// transaction of the letter desk: intake's 登记回执, rendered by the
+// thousand an hour. It reads them once and keeps them until a template or
+// the agency settings are saved here, or for effectiveTTL.
+func (l *Letters) Effective(ctx context.Context) (*replies.Set, replies.Agency, error) {
+	l.effMu.Lock()
+	defer l.effMu.Unlock()
+	gen := l.effGen.Load() // before the read: a save during it reads again next time
+	if e := l.eff; e != nil && e.gen == gen && time.Since(e.at) < effectiveTTL {
+		return e.set, e.agency, nil
+	}
+	e := &effective{gen: gen, at: time.Now()}
+	err := l.Cases.DB.View(ctx, func(tx *store.Tx) error {
+		var err error
+		if e.agency, err = l.agencyTx(tx); err != nil {
+			return err
+		}
+		e.set, _, err = l.setTx(tx)
+		return err
+	})
+	if err != nil {
+		return nil, replies.Agency{}, fmt.Errorf("caseflow: reading the templates and agency settings: %w", err)
+	}
+	l.eff = e
+	return e.set, e.agency, nil
 }
 
 func (l *Letters) log() *slog.Logger {
@@ -671,6 +719,7 @@ func (l *Letters) SaveAgency(ctx context.Context, vals map[string]string, u *gon
 	}
 	err := l.Cases.DB.Update(ctx, func(tx *store.Tx) error { return tx.SetSettings(m) })
 	if err == nil {
+		l.effGen.Add(1)
 		l.log().Info("agency settings saved", "by", u.Username)
 	}
 	return a, err
@@ -794,6 +843,7 @@ func (l *Letters) SaveTemplate(ctx context.Context, k replies.Kind, text string,
 		return err
 	})
 	if err == nil {
+		l.effGen.Add(1)
 		l.log().Info("template saved", "kind", k, "version", v, "by", u.Username)
 	}
 	return v, err

@@ -46,7 +46,12 @@ func wireIntake(a *App) error {
 	if err != nil {
 		return err
 	}
-	in := &caseflow.Intake{Cases: a.Cases, Classifier: cls, Receipt: receiptBuilder(cfg), ReceiptEnvelope: receiptEnvelope(cfg), Log: a.Log}
+	in := &caseflow.Intake{Cases: a.Cases, Classifier: cls, Receipt: receiptBuilder(cfg, func() *caseflow.Letters {
+		if rp := repliesOf(a); rp != nil { // wired after intake
+			return rp.letters
+		}
+		return nil
+	}), ReceiptEnvelope: receiptEnvelope(cfg), Log: a.Log}
 	a.Cases.RegisterHeld = in.RegisterHeld
 
 	if addr := cfg["smtp"]; addr != "" {
@@ -86,16 +91,11 @@ func splitList(s string) []string {
 	return out
 }
 
-// agencyFromConfig is the sender of receipts.
-func agencyFromConfig(cfg Config) replies.Agency {
-	return replies.Agency{Name: cfg["agency"], Office: "政府信息公开工作机构", Email: cfg["mail-from"]}
-}
-
 // receiptEnvelope is the Message-ID and envelope sender receiptBuilder
 // gives a case's receipt, known before it is rendered (intake renders
 // receipts after the filing commit).
 func receiptEnvelope(cfg Config) caseflow.ReceiptEnvelopeFunc {
-	agency := agencyFromConfig(cfg)
+	agency := defaultAgency(cfg)
 	domain := mailDomain(agency.Email)
 	if domain == "" {
 		domain = "localhost"
@@ -107,16 +107,34 @@ func receiptEnvelope(cfg Config) caseflow.ReceiptEnvelopeFunc {
 	return func(c *gongkai.Case) (string, string) { return "receipt-" + c.No + "@" + domain, from }
 }
 
-// receiptBuilder renders the 登记回执 with the shipped template and builds
-// its mail: Auto-Submitted: auto-replied (RFC 3834), threaded on the
-// request, the Message-ID receiptEnvelope gives, so that replies find the
-// case.
-func receiptBuilder(cfg Config) caseflow.ReceiptFunc {
-	agency := agencyFromConfig(cfg)
+// receiptBuilder renders the 登记回执 and builds its mail: Auto-Submitted:
+// auto-replied (RFC 3834), threaded on the request, the Message-ID
+// receiptEnvelope gives, so that replies find the case. The template and
+// the agency's contact details are those in effect on the letter desk
+// (an edited receipt template, the settings an admin saved); letters
+// gives the desk, and nil (no desk wired) means the shipped template and
+// the configured agency.
+func receiptBuilder(cfg Config, letters func() *caseflow.Letters) caseflow.ReceiptFunc {
+	configured := defaultAgency(cfg)
 	envelope := receiptEnvelope(cfg)
 	return func(c *gongkai.Case, req *gongkai.Email, rcpt string) ([]byte, error) {
+		set, agency := replies.Defaults(), configured
+		if l := letters(); l != nil {
+			var err error
+			if set, agency, err = l.Effective(context.Background()); err != nil {
+				return nil, err
+			}
+			// Settings saved without a name or address still leave the
+			// receipt a sender.
+			if agency.Name == "" {
+				agency.Name = configured.Name
+			}
+			if agency.Email == "" {
+				agency.Email = configured.Email
+			}
+		}
 		now := time.Now()
-		l, err := replies.Defaults().Render(replies.KindReceipt, replies.LetterData{Agency: agency, Case: *c, Today: gongkai.DateOf(now)})
+		l, err := set.Render(replies.KindReceipt, replies.LetterData{Agency: agency, Case: *c, Today: gongkai.DateOf(now)})
 		if err != nil {
 			return nil, err
 		}

@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -22,6 +23,7 @@ import (
 
 	"gongkai"
 	"gongkai/caseflow"
+	"gongkai/intake"
 	"gongkai/internal/testkit"
 	"gongkai/replies"
 	"gongkai/store"
@@ -839,5 +841,75 @@ func TestPrintPage(t *testing.T) {
 	// A printed letter is frozen.
 	if _, err := l.Edit(ctx, lt.ID, "", "改动", regUser); gongkai.ErrorKind(err) != gongkai.EConflict {
 		t.Errorf("editing a printed letter: %v", err)
+	}
+}
+
+// TestReceiptFollowsLetterDesk: the 登记回执 intake mails is written with
+// the receipt template in effect and the agency's contact details saved on
+// the settings page, and a template saved later is used from the next
+// receipt on.
+func TestReceiptFollowsLetterDesk(t *testing.T) {
+	cfg := testConfig(filepath.Join(t.TempDir(), "g.db"))
+	cfg["mail-from"] = "ysqgk@zjj.xigong.example"
+	ta := startApp(t, cfg)
+	ta.addUser(t, "root", gongkai.RoleAdmin)
+	saveAgency(t, ta, login(t, ta, "root"))
+	ctx := context.Background()
+	letters := repliesOf(ta.App).letters
+	src := replies.Defaults().Source(replies.KindReceipt)
+
+	var requests []corpusMail
+	for _, m := range readCorpus(t) {
+		if l := m.label; l.IsRequest && l.Email != "" && l.DuplicateOf == "" && l.CaseRef == "" {
+			requests = append(requests, m)
+		}
+	}
+	if len(requests) < 2 {
+		t.Fatalf("%d plain requests with an address in the corpus, want 2", len(requests))
+	}
+	sent := 0
+	for i, mark := range []string{"（本回执模板第一次修订）", "（本回执模板第二次修订）"} {
+		if _, err := letters.SaveTemplate(ctx, replies.KindReceipt, src+"\n　　"+mark, admin); err != nil {
+			t.Fatal(err)
+		}
+		cm := requests[i]
+		sendMail(t, ta.SMTPAddr, cm.raw)
+		sent++
+		waitProcessed(t, ta.DB, sent)
+		var text, from string
+		err := ta.DB.View(ctx, func(tx *store.Tx) error {
+			all, err := tx.Messages()
+			if err != nil {
+				return err
+			}
+			i := slices.IndexFunc(all, func(m *gongkai.Message) bool { return m.MessageID == cm.msgID })
+			if i < 0 || all[i].CaseID == 0 {
+				return fmt.Errorf("%s: no case filed from it", cm.file)
+			}
+			out, err := tx.OutboxForCase(all[i].CaseID)
+			if err != nil || len(out) != 1 {
+				return fmt.Errorf("%s: %d outbox items, %v", cm.file, len(out), err)
+			}
+			em, err := intake.Parse(out[0].Raw)
+			if err != nil {
+				return err
+			}
+			text, from = em.Text, em.FromAddr
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []string{mark, testAgency["phone"], testAgency["address"], testAgency["postcode"], testAgency["office"]} {
+			if !strings.Contains(text, want) {
+				t.Errorf("receipt %d lacks %q:\n%s", i+1, want, text)
+			}
+		}
+		if i == 1 && strings.Contains(text, "第一次修订") {
+			t.Errorf("receipt 2 was written with the template saved before")
+		}
+		if from != testAgency["email"] {
+			t.Errorf("receipt %d from %q, want %s", i+1, from, testAgency["email"])
+		}
 	}
 }
