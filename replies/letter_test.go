@@ -269,3 +269,37 @@ func BenchmarkValidate(b *testing.B) {
 		}
 	}
 }
+
+// TestReceiptOmitsBlankContacts: before an admin has filled in the agency
+// settings, the 登记回执 leaves out the contact lines it has nothing for
+// rather than mail "联系电话：" with nothing after it.
+func TestReceiptOmitsBlankContacts(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		blank   func(a *Agency)
+		absent  []string
+		present []string
+	}{
+		{"all set", func(*Agency) {}, nil, []string{"联系电话：", "电子邮箱：", "通信地址：", "（邮政编码："}},
+		{"no phone or address", func(a *Agency) { a.Phone, a.Address, a.Postcode = "", "", "" },
+			[]string{"联系电话", "通信地址", "邮政编码"}, []string{"联系部门：", "电子邮箱："}},
+		{"address without postcode", func(a *Agency) { a.Postcode = "" }, []string{"邮政编码"}, []string{"通信地址："}},
+	} {
+		d := SampleData()
+		tc.blank(&d.Agency)
+		l, err := Defaults().Render(KindReceipt, d)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		for _, s := range tc.absent {
+			if strings.Contains(l.Body, s) {
+				t.Errorf("%s: receipt has %q:\n%s", tc.name, s, l.Body)
+			}
+		}
+		for _, s := range tc.present {
+			if !strings.Contains(l.Body, s) {
+				t.Errorf("%s: receipt lacks %q:\n%s", tc.name, s, l.Body)
+			}
+		}
+	}
+}
