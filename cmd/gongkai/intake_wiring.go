@@ -124,7 +124,7 @@ func receiptBuilder(cfg Config, letters func() *caseflow.Letters) caseflow.Recei
 			if set, agency, err = l.Effective(context.Background()); err != nil {
 				return nil, err
 			}
-			// Settings saved without a name or address still leave the
+			// Settings saved without a name or e-mail address still leave the
 			// receipt a sender.
 			if agency.Name == "" {
 				agency.Name = configured.Name
