@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"regexp"
@@ -236,7 +237,46 @@ func (in *Intake) ReceiveStream(ctx context.Context, next func() (*Incoming, boo
 
 // receive stores (and, when prepared, files) what next returns in one
 // write transaction, moving the IMAP cursor in it when cur is not nil.
+//
+// The messages are filed without a savepoint each: a savepoint copies
+// every page a message changes that the batch had changed before (index
+// and table pages, a dozen per message) into its statement journal
+// (BenchmarkReceiveFiledDeferred, five runs taken in turn: 210 µs a
+// message on average with savepoints, 192 without). Should one fail, the
+// transaction is rolled back and the same messages filed again, each under
+// a savepoint of its own, so that the one that fails is stored raw for the
+// processor and the others are filed as usual; the rest of the batch
+// follows them.
 func (in *Intake) receive(ctx context.Context, next func() (*Incoming, bool), cur *Cursor) (ids []int64, durable func() error, err error) {
+	var taken []*Incoming
+	ids, durable, err = in.receiveTx(ctx, func() (*Incoming, bool) {
+		m, ok := next()
+		if ok {
+			taken = append(taken, m)
+		}
+		return m, ok
+	}, cur, false)
+	if !errors.Is(err, errFileAlone) {
+		return ids, durable, err
+	}
+	in.log().Warn("a message of the batch could not be filed: filing each on its own", "messages", len(taken), "err", err)
+	i := 0
+	return in.receiveTx(ctx, func() (*Incoming, bool) {
+		if i == len(taken) {
+			return next() // the rest of the batch, not taken before the failure
+		}
+		i++
+		return taken[i-1], true
+	}, cur, true)
+}
+
+// errFileAlone ends a batch filed without savepoints in which a message
+// could not be filed; receive files the batch again, message by message.
+var errFileAlone = errors.New("caseflow: a message could not be filed with its batch")
+
+// receiveTx is one attempt of receive; isolate files each message under a
+// savepoint of its own.
+func (in *Intake) receiveTx(ctx context.Context, next func() (*Incoming, bool), cur *Cursor, isolate bool) (ids []int64, durable func() error, err error) {
 	var ps []*parsed
 	err = in.filingTx(&ps, func(fn func(*store.Tx) error) (err error) {
 		durable, err = in.Cases.DB.UpdateDeferred(ctx, fn)
@@ -244,7 +284,7 @@ func (in *Intake) receive(ctx context.Context, next func() (*Incoming, bool), cu
 	}, func(tx *store.Tx) error {
 		ids = ids[:0]
 		for m, ok := next(); ok; m, ok = next() {
-			id, err := in.storeOne(tx, m, &ps)
+			id, err := in.storeOne(tx, m, &ps, isolate)
 			if err != nil {
 				return err
 			}
@@ -260,9 +300,10 @@ func (in *Intake) receive(ctx context.Context, next func() (*Incoming, bool), cu
 
 // storeOne stores m in tx unless it is stored already (same Message-ID
 // and SHA-256: the earlier id is returned). A prepared message is filed at
-// once (and added to ps); one whose filing fails, or that was not
-// prepared, is stored raw for the processor.
-func (in *Intake) storeOne(tx *store.Tx, m *Incoming, ps *[]*parsed) (int64, error) {
+// once (and added to ps). With isolate, one whose filing fails is stored
+// raw for the processor, as is one that was not prepared; without, its
+// failure is errFileAlone, for the whole transaction.
+func (in *Intake) storeOne(tx *store.Tx, m *Incoming, ps *[]*parsed, isolate bool) (int64, error) {
 	var msgID, hash string
 	if m.prep != nil {
 		msgID, hash = m.prep.MessageID, m.prep.sha // computed by Prepare, off the writer
@@ -276,6 +317,12 @@ func (in *Intake) storeOne(tx *store.Tx, m *Incoming, ps *[]*parsed) (int64, err
 	if p := m.prep; p != nil {
 		p.ID = 0 // finish inserts it (an attempt rolled back may have left an id)
 		*ps = append(*ps, p)
+		if !isolate {
+			if err := in.file(tx, p); err != nil {
+				return 0, fmt.Errorf("%w: %w", errFileAlone, err)
+			}
+			return p.ID, nil
+		}
 		err := in.fileOne(tx, p)
 		if err == nil {
 			return p.ID, nil
@@ -741,6 +788,11 @@ func (in *Intake) finish(tx *store.Tx, p *parsed, m *gongkai.Message, em *gongka
 	} else if err := tx.UpdateMessage(m, verdict); err != nil {
 		return err
 	}
+	if testHookFinish != nil {
+		if err := testHookFinish(p); err != nil {
+			return err
+		}
+	}
 	if em == nil {
 		return nil
 	}
@@ -751,6 +803,10 @@ func (in *Intake) finish(tx *store.Tx, p *parsed, m *gongkai.Message, em *gongka
 	}
 	return nil
 }
+
+// testHookFinish, set by tests, runs once a message's row is written; an
+// error fails its filing there, with the case and its history written.
+var testHookFinish func(p *parsed) error
 
 // relatedCase finds the existing case a message is about: a reply to
 // something gongkai sent (In-Reply-To, References; for reports also the

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -579,3 +581,100 @@ func benchReceive(b *testing.B, deferred bool) {
 type constClassifier gongkai.Verdict
 
 func (c constClassifier) Classify(*gongkai.Email) gongkai.Verdict { return gongkai.Verdict(c) }
+
+// TestFileAlone: a batch is filed without savepoints; when one message of
+// it cannot be filed, the batch is filed again message by message, so that
+// the failing one is stored raw for the processor and the others are filed
+// once — no case, history row, receipt or case number of the first attempt
+// is left behind. Both ways in: a batch (IMAP) and a stream (SMTP).
+func TestFileAlone(t *testing.T) {
+	for _, stream := range []bool{false, true} {
+		t.Run(fmt.Sprintf("stream=%v", stream), func(t *testing.T) {
+			ctx := context.Background()
+			db := openDB(t)
+			in := newIntake(t, db, constClassifier{IsRequest: true, Nature: gongkai.KindRequest, ApplicantType: gongkai.NaturalPerson,
+				Name: "张三", Email: "zs@a.example", Description: "某项目预售许可证"})
+			calls := map[string]int{}
+			testHookFinish = func(p *parsed) error {
+				calls[p.MessageID]++
+				if p.MessageID == "bad@x" {
+					return errors.New("injected failure")
+				}
+				return nil
+			}
+			t.Cleanup(func() { testHookFinish = nil })
+			var msgs []Incoming
+			for _, id := range []string{"a@x", "b@x", "bad@x", "c@x"} {
+				m := Incoming{Raw: []byte("Message-ID: <" + id + ">\r\nFrom: zs@a.example\r\nSubject: 申请\r\n\r\n申请公开某项目预售许可证\r\n"), Source: "smtp"}
+				in.Prepare(&m)
+				msgs = append(msgs, m)
+			}
+			var ids []int64
+			var err error
+			if stream {
+				i := 0
+				var durable func() error
+				ids, durable, err = in.ReceiveStream(ctx, func() (*Incoming, bool) {
+					if i == len(msgs) {
+						return nil, false
+					}
+					i++
+					return &msgs[i-1], true
+				})
+				if err == nil {
+					err = durable()
+				}
+			} else {
+				ids, err = in.ReceiveBatch(ctx, msgs, nil)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(ids) != len(msgs) {
+				t.Fatalf("%d ids for %d messages", len(ids), len(msgs))
+			}
+			// The first attempt stopped at bad@x; the second filed all four.
+			want := map[string]int{"a@x": 2, "b@x": 2, "bad@x": 2, "c@x": 1}
+			for id, n := range want {
+				if calls[id] != n {
+					t.Errorf("%s filed %d times, want %d (%v)", id, calls[id], n, calls)
+				}
+			}
+			if err := in.FlushReceipts(ctx); err != nil {
+				t.Fatal(err)
+			}
+			db.View(ctx, func(tx *store.Tx) error {
+				total, pending, _ := tx.CountMessages()
+				cases, _ := tx.CountCases()
+				if total != 4 || pending != 1 || cases != 3 {
+					t.Errorf("%d messages (%d pending), %d cases; want 4 (1), 3", total, pending, cases)
+				}
+				for i, id := range ids {
+					m, err := tx.MessageByID(id)
+					if err != nil {
+						return err
+					}
+					if i == 2 {
+						if m.Kind != gongkai.KindPending || m.CaseID != 0 {
+							t.Errorf("bad@x: kind %q case %d, want stored raw for the processor", m.Kind, m.CaseID)
+						}
+						continue
+					}
+					c, err := tx.CaseByID(m.CaseID)
+					if err != nil {
+						return err
+					}
+					if wantNo := gongkai.CaseNo(c.ReceivedOn.Year(), int64(min(i, 2)+1)); c.No != wantNo {
+						t.Errorf("%s: case %s, want %s (numbers without a gap)", m.MessageID, c.No, wantNo)
+					}
+					evs, _ := tx.Events(c.ID)
+					out, _ := tx.OutboxForCase(c.ID)
+					if len(evs) != 2 || len(out) != 1 || out[0].Raw == nil {
+						t.Errorf("%s: %d history rows and %d receipts, want 2 and 1 rendered", c.No, len(evs), len(out))
+					}
+				}
+				return nil
+			})
+		})
+	}
+}
