@@ -692,17 +692,6 @@ func first(v []string) string {
 	return strings.TrimSpace(v[0])
 }
 
-// messageTime is the arrival time a case counts from (RULES.md §3.1: the
-// arrival, as delivered). The Date header is trusted only when it lies in
-// the three days before the message reached the agency's mail system (a
-// message held up in transit); a sender's clock is not the agency's.
-func messageTime(em *gongkai.Email, arrived time.Time) time.Time {
-	if em == nil || em.Date.IsZero() || em.Date.After(arrived) || arrived.Sub(em.Date) > 72*time.Hour {
-		return arrived
-	}
-	return em.Date
-}
-
 // file turns one parsed message into what it is, inside the batch
 // transaction (corpus README "Nature", in its order).
 func (in *Intake) file(tx *store.Tx, p *parsed) error {
@@ -723,7 +712,10 @@ func (in *Intake) file(tx *store.Tx, p *parsed) error {
 		return err
 	}
 	v, vj := p.verdict, p.verdictJSON
-	at := messageTime(em, p.arrived)
+	// The clock counts from the arrival at the agency's mail system
+	// (RULES.md §3.1), never from the Date header: a sender's clock, or a
+	// backdated header, is not the agency's.
+	at := p.arrived
 
 	switch v.Nature {
 	case gongkai.KindBounce, gongkai.KindAutoReply:

@@ -678,3 +678,32 @@ func TestFileAlone(t *testing.T) {
 		})
 	}
 }
+
+// TestClockFromArrival: a case filed from mail counts from the mail's
+// arrival at the agency (RULES.md §3.1), not from its Date header, which
+// the sender writes: a header three days old moves nothing.
+func TestClockFromArrival(t *testing.T) {
+	ctx := context.Background()
+	db := openDB(t)
+	in := newIntake(t, db, constClassifier{IsRequest: true, Nature: gongkai.KindRequest, ApplicantType: gongkai.NaturalPerson,
+		Name: "张三", Email: "zs@a.example", Description: "某项目预售许可证"})
+	arrived := time.Date(2026, 11, 27, 10, 0, 0, 0, gongkai.Beijing) // a Friday, a working day
+	m := Incoming{Raw: []byte("Message-ID: <old@x>\r\nDate: Tue, 24 Nov 2026 23:30:00 +0800\r\nFrom: zs@a.example\r\nSubject: 申请\r\n\r\n申请公开某项目预售许可证\r\n"),
+		Source: "smtp", Arrived: arrived}
+	in.Prepare(&m)
+	ids, err := in.ReceiveBatch(ctx, []Incoming{m}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg := messageOf(t, db, ids[0])
+	db.View(ctx, func(tx *store.Tx) error {
+		c, err := tx.CaseByID(msg.CaseID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.ReceivedOn.String() != "2026-11-27" || !c.ArrivedAt.Equal(arrived) {
+			t.Errorf("received on %s, arrived %v; want 2026-11-27 and %v (the arrival, not the Date header)", c.ReceivedOn, c.ArrivedAt, arrived)
+		}
+		return nil
+	})
+}

@@ -268,7 +268,7 @@ func (in *Intake) RegisterHeld(ctx context.Context, id int64, by, note string) (
 		if err := in.markRepeat(tx, p); err != nil {
 			return err
 		}
-		c, err := in.newCase(tx, p, p.email, p.verdict, messageTime(p.email, p.arrived))
+		c, err := in.newCase(tx, p, p.email, p.verdict, p.arrived)
 		if err != nil {
 			return err
 		}
