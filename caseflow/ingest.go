@@ -721,7 +721,7 @@ func (in *Intake) file(tx *store.Tx, p *parsed) error {
 	case gongkai.KindBounce, gongkai.KindAutoReply:
 		// Stored and shown, never a case; linked to the letter it answers.
 		m.Kind = v.Nature
-		c, err := relatedCase(tx, em, v, true)
+		c, _, err := relatedCase(tx, em, v, true)
 		if err != nil {
 			return err
 		}
@@ -740,14 +740,22 @@ func (in *Intake) file(tx *store.Tx, p *parsed) error {
 		return in.finish(tx, p, m, em, vj)
 	}
 
-	c, err := relatedCase(tx, em, v, false)
+	c, thread, err := relatedCase(tx, em, v, false)
 	if err != nil {
 		return err
+	}
+	applicant := c != nil && fromApplicant(c, em, v)
+	if c != nil && !thread && !applicant {
+		// A 受理编号 in the text of somebody else's mail — a neighbour's
+		// case quoted in a new request, a stranger asking what a number
+		// means — does not put the mail into that case: it stays in 来信
+		// for staff, who can link it or register it.
+		c = nil
 	}
 	switch {
 	case c != nil:
 		m.Kind, m.CaseID = gongkai.KindFollowup, c.ID
-		if err := in.followup(tx, c, em, at); err != nil {
+		if err := in.followup(tx, c, em, at, applicant); err != nil {
 			return err
 		}
 	case v.Nature == gongkai.KindFollowup || !v.IsRequest:
@@ -802,9 +810,9 @@ var testHookFinish func(p *parsed) error
 
 // relatedCase finds the existing case a message is about: a reply to
 // something gongkai sent (In-Reply-To, References; for reports also the
-// returned message inside), else a 受理编号 in the subject or the new text
-// that exists. nil when there is none.
-func relatedCase(tx *store.Tx, em *gongkai.Email, v gongkai.Verdict, report bool) (*gongkai.Case, error) {
+// returned message inside) — thread is true then — else a 受理编号 in the
+// subject or the new text that exists. nil when there is none.
+func relatedCase(tx *store.Tx, em *gongkai.Email, v gongkai.Verdict, report bool) (c *gongkai.Case, thread bool, err error) {
 	ids := append(slices.Clone(em.InReplyTo), em.References...)
 	var texts []string
 	if v.CaseRef != "" {
@@ -822,25 +830,68 @@ func relatedCase(tx *store.Tx, em *gongkai.Email, v gongkai.Verdict, report bool
 			texts = append(texts, a.Text)
 		}
 	}
-	c, err := tx.CaseByLetterMessageID(ids)
-	if c != nil || err != nil {
-		return c, err
+	if c, err = tx.CaseByLetterMessageID(ids); c != nil || err != nil {
+		return c, true, err
 	}
-	for _, t := range texts {
-		for _, no := range reCaseNo.FindAllString(t, 4) {
-			c, err := tx.FindCaseByNo(no)
-			if c != nil || err != nil {
-				return c, err
+	// The bureau's own Message-IDs carry the case number (receipt-GK-…,
+	// letter-GK-…, and notice-/ack-GK-… of the mail system before):
+	// a reply to one leads to the case even when the mail it answers is
+	// not in the outbox.
+	for _, id := range ids {
+		if m := reOwnMessageID.FindStringSubmatch(id); m != nil {
+			if c, err = tx.FindCaseByNo(m[1]); c != nil || err != nil {
+				return c, true, err
 			}
 		}
 	}
-	return nil, nil
+	for _, t := range texts {
+		for _, no := range reCaseNo.FindAllString(t, 4) {
+			if c, err = tx.FindCaseByNo(no); c != nil || err != nil {
+				return c, false, err
+			}
+		}
+	}
+	return nil, false, nil
+}
+
+// reOwnMessageID matches a Message-ID gongkai (or the bureau's mail system
+// before it) gave a letter on a case.
+var reOwnMessageID = regexp.MustCompile(`^<?(?:receipt|letter|notice|ack)-(GK-\d{4}-\d{6})\b`)
+
+// fromApplicant reports whether a message comes from the case's applicant:
+// its sender is the case's e-mail address, or it names the applicant's
+// ID number or credit code, or — for a case without an address (filed on
+// paper) — the applicant's name.
+func fromApplicant(c *gongkai.Case, em *gongkai.Email, v gongkai.Verdict) bool {
+	a := c.Applicant
+	if a.Email != "" {
+		for _, addr := range []string{em.FromAddr, em.ReplyTo} {
+			if addr != "" && strings.EqualFold(strings.TrimSpace(addr), strings.TrimSpace(a.Email)) {
+				return true
+			}
+		}
+	}
+	switch {
+	case a.IDNumber != "" && strings.EqualFold(v.IDNumber, a.IDNumber),
+		a.CreditCode != "" && strings.EqualFold(v.CreditCode, a.CreditCode):
+		return true
+	case a.Email == "" && a.Name != "" && v.Name == a.Name:
+		return true
+	}
+	return false
 }
 
 // followup records a message on an existing case. While the case waits for
-// a 补正, the message is the completed application: the clock restarts from
-// the day it arrived (Art. 30; RULES.md §3.3, 3.5).
-func (in *Intake) followup(tx *store.Tx, c *gongkai.Case, em *gongkai.Email, at time.Time) error {
+// a 补正, a message from the applicant is the completed application: the
+// clock restarts from the day it arrived (Art. 30; RULES.md §3.3, 3.5). One
+// from anybody else (a reply to the bureau's mail from another address that
+// names somebody else) is linked for staff to read, and moves no clock.
+func (in *Intake) followup(tx *store.Tx, c *gongkai.Case, em *gongkai.Email, at time.Time, applicant bool) error {
+	if !applicant {
+		return tx.AddEvent(&gongkai.Event{CaseID: c.ID, Actor: SystemActor, Kind: "followup_received",
+			Detail: fmt.Sprintf("收到 %s 的来信（回复本机关就本案发出的邮件，但来信人与申请人不一致，未作为补正处理，请核实）：%s",
+				em.FromAddr, oneLine(em.Subject))})
+	}
 	if err := tx.AddEvent(&gongkai.Event{CaseID: c.ID, Actor: "applicant", Kind: "followup_received",
 		Detail: fmt.Sprintf("收到申请人来信：%s", oneLine(em.Subject))}); err != nil {
 		return err

@@ -90,13 +90,24 @@ func openDB(t testing.TB) *store.DB {
 	return db
 }
 
+// seededApplicants are the applicants of the earlier cases the corpus
+// refers to (its follow-ups come from them).
+var seededApplicants = map[string]gongkai.Applicant{
+	"GK-2025-000047": {Type: gongkai.NaturalPerson, Name: "马红梅", Email: "mhm881127@163.example"},
+	"GK-2025-000052": {Type: gongkai.NaturalPerson, Name: "吕文博", Email: "lvwenbo@tom.example"},
+}
+
 // seedCase files a case with a given number, as if registered earlier.
 func seedCase(t testing.TB, s *Service, no string, arrived time.Time, correction bool) *gongkai.Case {
 	t.Helper()
 	var c *gongkai.Case
 	err := s.DB.Update(context.Background(), func(tx *store.Tx) error {
+		a, ok := seededApplicants[no]
+		if !ok {
+			a = gongkai.Applicant{Type: gongkai.NaturalPerson, Name: "种子"}
+		}
 		c = &gongkai.Case{No: no, QueryCode: NewQueryCode(), Channel: gongkai.ChannelEmail, Nature: "request",
-			Applicant: gongkai.Applicant{Type: gongkai.NaturalPerson, Name: "种子"}, Description: "种子案件"}
+			Applicant: a, Description: "种子案件"}
 		if err := Register(c, arrived, s.Cal); err != nil {
 			return err
 		}
@@ -706,4 +717,92 @@ func TestClockFromArrival(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// TestLinkOnlyTheApplicant: a 受理编号 in the text ties mail to a case only
+// when it comes from the case's applicant, and only the applicant's mail
+// completes a 补正; a reply to the bureau's mail on the case is linked
+// whoever sends it, also by the case number in the bureau's Message-ID.
+func TestLinkOnlyTheApplicant(t *testing.T) {
+	ctx := context.Background()
+	db := openDB(t)
+	const no = "GK-2025-000060"
+	seededApplicants[no] = gongkai.Applicant{Type: gongkai.NaturalPerson, Name: "张三", Email: "zs@a.example", IDNumber: "110101199003074477"}
+	t.Cleanup(func() { delete(seededApplicants, no) })
+	followup := func(name, id string) gongkai.Verdict {
+		return gongkai.Verdict{Nature: gongkai.KindFollowup, CaseRef: no, ApplicantType: gongkai.NaturalPerson, Name: name, IDNumber: id}
+	}
+	in := newIntake(t, db, labelClassifier{
+		"stranger@x":  followup("", ""),
+		"neighbour@x": followup("李四", "11010519491231002X"),
+		"thread@x":    followup("", ""),
+		"notice@x":    followup("", ""),
+		"byid@x":      followup("张三", "110101199003074477"),
+		"own@x":       followup("", ""),
+	})
+	c := seedCase(t, in.Cases, no, time.Date(2025, 2, 20, 10, 0, 0, 0, gongkai.Beijing), true)
+	receive := func(id, from, extra string) *gongkai.Message {
+		t.Helper()
+		m := []Incoming{{Raw: []byte("Message-ID: <" + id + ">\r\nFrom: " + from + "\r\n" + extra + "Subject: 关于" + no + "\r\n\r\n" + no + "\r\n"), Source: "smtp"}}
+		in.Prepare(&m[0])
+		ids, err := in.ReceiveBatch(ctx, m, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return messageOf(t, db, ids[0])
+	}
+	status := func() gongkai.Status {
+		t.Helper()
+		var got *gongkai.Case
+		db.View(ctx, func(tx *store.Tx) error { got, _ = tx.CaseByID(c.ID); return nil })
+		return got.Status
+	}
+
+	for _, tc := range []struct{ id, from, why string }{
+		{"stranger@x", "promo@ads.example", "a stranger asking what the number means"},
+		{"neighbour@x", "ls@b.example", "another applicant quoting a neighbour's case"},
+	} {
+		if m := receive(tc.id, tc.from, ""); m.CaseID != 0 || m.Kind != gongkai.KindFollowup {
+			t.Errorf("%s: case %d kind %q, want left in 来信 unlinked", tc.why, m.CaseID, m.Kind)
+		}
+	}
+	if s := status(); s != gongkai.StatusCorrection {
+		t.Fatalf("mail from others moved the case to %s", s)
+	}
+	// A reply to the bureau's mail on the case from another address: linked,
+	// but no 补正.
+	if m := receive("thread@x", "colleague@c.example", "In-Reply-To: <receipt-"+no+"@test>\r\n"); m.CaseID != c.ID {
+		t.Errorf("reply to the receipt from another address: case %d, want %d", m.CaseID, c.ID)
+	}
+	if m := receive("notice@x", "colleague@c.example", "References: <notice-"+no+"@zjj.xigong.example>\r\n"); m.CaseID != c.ID {
+		t.Errorf("reply to the old mail system's notice: case %d, want %d", m.CaseID, c.ID)
+	}
+	if s := status(); s != gongkai.StatusCorrection {
+		t.Fatalf("a reply from somebody else completed the 补正 (%s)", s)
+	}
+	// From another address but naming the applicant's ID number: the
+	// applicant, whose mail completes the 补正.
+	if m := receive("byid@x", "zhangsan.work@d.example", ""); m.CaseID != c.ID {
+		t.Errorf("the applicant from another address: case %d, want %d", m.CaseID, c.ID)
+	}
+	if s := status(); s != gongkai.StatusProcessing {
+		t.Errorf("the applicant's mail left the case %s, want processing (补正 received)", s)
+	}
+	if m := receive("own@x", "ZS@a.example", ""); m.CaseID != c.ID {
+		t.Errorf("the applicant's own address: case %d, want %d", m.CaseID, c.ID)
+	}
+	var evs []gongkai.Event
+	db.View(ctx, func(tx *store.Tx) error { evs, _ = tx.Events(c.ID); return nil })
+	var others, corrections int
+	for _, e := range evs {
+		if e.Kind == "followup_received" && strings.Contains(e.Detail, "来信人与申请人不一致") {
+			others++
+		}
+		if e.Kind == "correction_received" {
+			corrections++
+		}
+	}
+	if others != 2 || corrections != 1 {
+		t.Errorf("history: %d replies from others, %d 补正 received; want 2 and 1", others, corrections)
+	}
 }

@@ -110,14 +110,25 @@ func waitProcessed(t testing.TB, db *store.DB, want int) {
 	}
 }
 
+// seededApplicants are the applicants of the earlier cases the corpus
+// refers to (its follow-ups come from them).
+var seededApplicants = map[string]gongkai.Applicant{
+	"GK-2025-000047": {Type: gongkai.NaturalPerson, Name: "马红梅", Email: "mhm881127@163.example"},
+	"GK-2025-000052": {Type: gongkai.NaturalPerson, Name: "吕文博", Email: "lvwenbo@tom.example"},
+}
+
 // seedEmailCase files a case with a fixed number, as if registered before
 // the corpus mail arrived; correction puts it in 补正.
 func seedEmailCase(t testing.TB, a *App, no string, correction bool) *gongkai.Case {
 	t.Helper()
 	var c *gongkai.Case
 	err := a.DB.Update(context.Background(), func(tx *store.Tx) error {
+		who, ok := seededApplicants[no]
+		if !ok {
+			who = gongkai.Applicant{Type: gongkai.NaturalPerson, Name: "种子"}
+		}
 		c = &gongkai.Case{No: no, QueryCode: caseflow.NewQueryCode(), Channel: gongkai.ChannelEmail, Nature: "request",
-			Applicant: gongkai.Applicant{Type: gongkai.NaturalPerson, Name: "马红梅"}, Description: "种子案件"}
+			Applicant: who, Description: "种子案件"}
 		arrived := time.Date(2025, 2, 20, 10, 0, 0, 0, gongkai.Beijing)
 		if err := caseflow.Register(c, arrived, a.Cal); err != nil {
 			return err
