@@ -969,16 +969,17 @@ func (in *Intake) receipt(tx *store.Tx, p *parsed, c *gongkai.Case, em *gongkai.
 	if in.Receipt == nil || in.ReceiptEnvelope == nil {
 		return nil
 	}
+	// The verdict's address is where to answer: written in the letter,
+	// else Reply-To, else From — never the address of a forwarding agency,
+	// a portal or a relay, which would receive the 查询码 instead of the
+	// applicant (corpus README, "email"). Without one, no receipt.
 	rcpt := v.Email
-	if rcpt == "" && !isAutoReply(em) {
-		rcpt = em.ReplyTo
-		if rcpt == "" {
-			rcpt = em.FromAddr
-		}
-	}
 	if rcpt == "" || !strings.Contains(rcpt, "@") {
-		return tx.AddEvent(&gongkai.Event{CaseID: c.ID, Actor: SystemActor, Kind: "receipt_skipped",
-			Detail: "来信未提供可用的电子邮箱，未发送登记回执，请以其他方式告知受理编号和查询码"})
+		detail := "来信未提供可用的电子邮箱，未发送登记回执，请以其他方式告知受理编号和查询码"
+		if em.FromAddr != "" {
+			detail = fmt.Sprintf("申请人未提供可用的电子邮箱（来信地址 %s 是转递或代发方，不是申请人的），未发送登记回执，请以其他方式告知受理编号和查询码", em.FromAddr)
+		}
+		return tx.AddEvent(&gongkai.Event{CaseID: c.ID, Actor: SystemActor, Kind: "receipt_skipped", Detail: detail})
 	}
 	return in.queueReceipt(tx, p, c, em, rcpt)
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -805,4 +806,35 @@ func TestLinkOnlyTheApplicant(t *testing.T) {
 	if others != 2 || corrections != 1 {
 		t.Errorf("history: %d replies from others, %d 补正 received; want 2 and 1", others, corrections)
 	}
+}
+
+// TestNoReceiptToForwarder: a request another agency forwards, with no
+// address of the applicant's, gets no 登记回执 — the forwarder is not the
+// applicant and must not receive the 查询码 — and the history asks staff to
+// tell the applicant another way.
+func TestNoReceiptToForwarder(t *testing.T) {
+	ctx := context.Background()
+	db := openDB(t)
+	in := newIntake(t, db, constClassifier{IsRequest: true, Nature: gongkai.KindRequest, ApplicantType: gongkai.NaturalPerson,
+		Name: "赵六", Description: "公共租赁住房配租名单"}) // no Email: the classifier found none of the applicant's
+	m := Incoming{Raw: []byte("Message-ID: <fwd@x>\r\nFrom: xxgk@xigong.example\r\nSubject: 转发：申请\r\n\r\n转来群众政府信息公开申请一件\r\n"), Source: "smtp"}
+	in.Prepare(&m)
+	ids, err := in.ReceiveBatch(ctx, []Incoming{m}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg := messageOf(t, db, ids[0])
+	db.View(ctx, func(tx *store.Tx) error {
+		out, _ := tx.OutboxForCase(msg.CaseID)
+		evs, _ := tx.Events(msg.CaseID)
+		if msg.CaseID == 0 || len(out) != 0 {
+			t.Errorf("case %d with %d receipts queued; want a case and no receipt", msg.CaseID, len(out))
+		}
+		if !slices.ContainsFunc(evs, func(e gongkai.Event) bool {
+			return e.Kind == "receipt_skipped" && strings.Contains(e.Detail, "xxgk@xigong.example")
+		}) {
+			t.Errorf("no receipt_skipped naming the forwarder in %v", evs)
+		}
+		return nil
+	})
 }
