@@ -203,6 +203,9 @@ func newView(k Kind, d LetterData) view {
 	if r, ok := k.Result(); ok {
 		v.Result, _ = r.Info()
 	}
+	if strings.TrimSpace(v.ApplicantName) == "" {
+		v.ApplicantName = "申请人" // a letter never opens with a bare "："
+	}
 	v.You = "您"
 	if d.Case.Applicant.Type.IsOrganisation() {
 		v.You = "贵单位"

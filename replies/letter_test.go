@@ -303,3 +303,19 @@ func TestReceiptOmitsBlankContacts(t *testing.T) {
 		}
 	}
 }
+
+// TestNamelessApplicant: an application without a name (dev/025) still
+// gets letters that address somebody: "申请人：", never a bare "：".
+func TestNamelessApplicant(t *testing.T) {
+	d := SampleData()
+	d.Case.Applicant.Name, d.Case.Applicant.OrgName = "", ""
+	for _, k := range []Kind{KindReceipt, KindCorrection} {
+		l, err := Defaults().Render(k, d)
+		if err != nil {
+			t.Fatalf("%s: %v", k, err)
+		}
+		if !strings.HasPrefix(l.Body, "申请人：") {
+			t.Errorf("%s opens %.40q, want 申请人：", k, l.Body)
+		}
+	}
+}
