@@ -1,6 +1,7 @@
 package gongkai
 
 import (
+	"regexp"
 	"strings"
 	"time"
 	"unicode"
@@ -213,6 +214,23 @@ func MaskID(s string) string {
 		return strings.Repeat("*", len(r))
 	}
 	return string(r[:3]) + strings.Repeat("*", len(r)-5) + string(r[len(r)-2:])
+}
+
+// rePersonal finds ID numbers (18 or 15 digits, the last may be X) and
+// phone numbers (mobile, or a landline with its area code) in free text.
+var rePersonal = regexp.MustCompile(`\d{17}[\dXx]|\d{15}|1[3-9]\d{9}|0\d{2,3}-?\d{7,8}`)
+
+// MaskPersonal masks the ID numbers and phone numbers in a text written
+// about an applicant (the classifier's evidence, the case history), as
+// MaskID and MaskPhone mask the fields: what looks like one is masked,
+// so that a longer number is masked in part rather than shown.
+func MaskPersonal(s string) string {
+	return rePersonal.ReplaceAllStringFunc(s, func(m string) string {
+		if (len(m) == 18 || len(m) == 15) && m[0] != '0' {
+			return MaskID(m)
+		}
+		return MaskPhone(m)
+	})
 }
 
 // MaskPhone shows the first 3 and last 4 digits of a phone number.

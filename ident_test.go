@@ -86,3 +86,19 @@ func TestDateOfBeijing(t *testing.T) {
 		t.Errorf("DateOf = %s, want 2025-03-29", got)
 	}
 }
+
+func TestMaskPersonal(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"身份证号：410305198307142152，电话13655556666", "身份证号：410*************52，电话136****6666"},
+		{"联系电话：0379-63218857。", "联系电话：037******8857。"},
+		{"旧号码 410305830714215 止", "旧号码 410**********15 止"},
+		{"证号11010519491231002X", "证号110*************2X"},
+		{"统一社会信用代码 91350100M000100Y43 与 2024 年", "统一社会信用代码 91350100M000100Y43 与 2024 年"},
+		{"受理编号 GK-2026-000017", "受理编号 GK-2026-000017"},
+	}
+	for _, tt := range tests {
+		if got := MaskPersonal(tt.in); got != tt.want {
+			t.Errorf("MaskPersonal(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

@@ -220,6 +220,15 @@ func (s *Service) CaseDetail(ctx context.Context, no string, u *gongkai.User, re
 	if err != nil {
 		return nil, err
 	}
+	if !d.Revealed {
+		// The history quotes the letter (the classifier's evidence, a
+		// follow-up's subject): its ID and phone numbers are masked as
+		// the applicant's fields are.
+		for i := range d.Events {
+			d.Events[i].Detail = gongkai.MaskPersonal(d.Events[i].Detail)
+			d.Events[i].Reason = gongkai.MaskPersonal(d.Events[i].Reason)
+		}
+	}
 	d.Allowed = AllowedOn(d.Case, u, gongkai.DateOf(s.DB.Now()))
 	return d, nil
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net"
+	"net/http"
 	"net/smtp"
 	"os"
 	"os/exec"
@@ -628,5 +629,52 @@ func TestParseAndEvalCommands(t *testing.T) {
 		if code := run(context.Background(), args, nil, &out, &errb); code != exitUsage {
 			t.Errorf("%v: exit %d, want %d", args, code, exitUsage)
 		}
+	}
+}
+
+// TestMailHistoryMasked: the case history and the verdict page quote the
+// letter (the classifier's evidence); until a registrar or the case's
+// handler asks for the full data (logged), its ID and phone numbers are
+// masked there as in the applicant block.
+func TestMailHistoryMasked(t *testing.T) {
+	ta := startApp(t, testConfig(filepath.Join(t.TempDir(), "g.db")))
+	ta.addUser(t, "reg", gongkai.RoleRegistrar)
+	ta.addUser(t, "hand", gongkai.RoleHandler)
+	raw, err := os.ReadFile(filepath.Join(testkit.CorpusDir(t, "dev"), "003.eml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sendMail(t, ta.SMTPAddr, raw) // 410305198307142152, 0379-63218857
+	waitProcessed(t, ta.DB, 1)
+	var no string
+	ta.DB.View(context.Background(), func(tx *store.Tx) error {
+		cs, err := tx.Cases(store.CaseFilter{})
+		if len(cs) == 1 {
+			no = cs[0].No
+		}
+		return err
+	})
+	if no == "" {
+		t.Fatal("the request became no case")
+	}
+	const id, phone = "410305198307142152", "0379-63218857"
+	for _, who := range []string{"hand", "reg"} {
+		c := login(t, ta, who)
+		for _, page := range []string{"/staff/cases/" + no, "/staff/cases/" + no + "/verdict"} {
+			status, body := get(t, c, ta.URL+page)
+			if status != http.StatusOK {
+				t.Fatalf("%s %s: %d", who, page, status)
+			}
+			if strings.Contains(body, id) || strings.Contains(body, phone) {
+				t.Errorf("%s %s shows the ID or phone number in full before any reveal", who, page)
+			}
+		}
+	}
+	// Revealed (and logged), the registrar reads the history in full.
+	reg := login(t, ta, "reg")
+	_, page := get(t, reg, ta.URL+"/staff/cases/"+no)
+	status, body, _ := postForm(t, reg, ta.URL+"/staff/cases/"+no+"/reveal", hidden(t, page))
+	if status != http.StatusOK || !strings.Contains(body, id) {
+		t.Errorf("reveal: status %d, full ID not shown", status)
 	}
 }
