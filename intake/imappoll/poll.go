@@ -10,8 +10,11 @@ package imappoll
 import (
 	"context"
 	"crypto/tls"
+	"encoding/base64"
+	"errors"
 	"fmt"
 	"log/slog"
+	"mime"
 	"net"
 	"runtime"
 	"slices"
@@ -66,6 +69,10 @@ type Poller struct {
 	PollInterval time.Duration
 	// MinBackoff and MaxBackoff bound the reconnect delay; 0 = 1 s and 5 min.
 	MinBackoff, MaxBackoff time.Duration
+	// CommandTimeout bounds the wait for the server's answer to a command
+	// (a FETCH of a batch gets ten times as long); a server that stops
+	// answering ends the session instead of hanging it. 0 = 2 minutes.
+	CommandTimeout time.Duration
 
 	// afterBatch, in tests, runs after each committed batch, before the
 	// flagging; an error stops the poll there (a simulated crash).
@@ -101,7 +108,10 @@ func (p *Poller) interval() time.Duration {
 }
 
 // Run polls until ctx ends, reconnecting with exponential backoff after a
-// failure (a successful session resets the delay).
+// failure. Only progress resets the delay — a batch stored, or a whole
+// round without error — so that a failure that repeats after the login
+// (a folder that went missing, a server that fails one message) is not
+// retried every second.
 func (p *Poller) Run(ctx context.Context) error {
 	if p.TLS == TLSNone {
 		if host, _, err := net.SplitHostPort(p.Addr); err == nil {
@@ -119,11 +129,11 @@ func (p *Poller) Run(ctx context.Context) error {
 	}
 	delay := minB
 	for {
-		worked, err := p.session(ctx)
+		progress, err := p.session(ctx)
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		if worked {
+		if progress {
 			delay = minB
 		}
 		p.log().Warn("IMAP session ended; reconnecting", "addr", p.Addr, "mailbox", p.mailbox(), "err", err, "in", delay)
@@ -144,13 +154,72 @@ func (p *Poller) PollOnce(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	defer c.Close()
-	sel, err := c.Select(p.mailbox(), nil).Wait()
+	sel, err := p.selectBox(c)
 	if err != nil {
-		return 0, fmt.Errorf("imappoll: selecting %s: %w", p.mailbox(), err)
+		return 0, err
 	}
-	n, err := p.fetchNew(ctx, c, sel.UIDValidity)
+	n, err := p.fetchNew(ctx, c, sel.UIDValidity, p.moveTarget(c))
 	c.Logout().Wait()
 	return n, err
+}
+
+// selectBox selects the polled mailbox.
+func (p *Poller) selectBox(c *imapclient.Client) (sel *imap.SelectData, err error) {
+	err = p.await(c, 1, "SELECT", func() error {
+		sel, err = c.Select(p.mailbox(), nil).Wait()
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("imappoll: selecting %s: %w", p.mailbox(), err)
+	}
+	return sel, nil
+}
+
+// await runs fn, which waits for the server's answer to a command, and
+// closes the connection if the answer takes longer than the command
+// timeout (times scale): the wait then ends with an error, and the poller
+// reconnects, instead of waiting for a server that stopped answering.
+func (p *Poller) await(c *imapclient.Client, scale int, what string, fn func() error) error {
+	d := p.CommandTimeout
+	if d <= 0 {
+		d = 2 * time.Minute
+	}
+	var fired atomic.Bool
+	t := time.AfterFunc(d*time.Duration(scale), func() { fired.Store(true); c.Close() })
+	err := fn()
+	t.Stop()
+	if fired.Load() {
+		return fmt.Errorf("imappoll: no answer to %s within %v: %w", what, d*time.Duration(scale), err)
+	}
+	return err
+}
+
+// moveTarget is where stored messages are moved this session: MoveTo when
+// the folder is there and the server can move without touching other
+// messages (MOVE, or COPY + UID EXPUNGE with UIDPLUS); otherwise "" — the
+// messages are flagged \Seen instead, and the log says why. go-imap's own
+// fallback sends COPY, STORE \Deleted and EXPUNGE back to back, so that a
+// COPY that fails (a folder missing) still deleted the originals, and
+// without UIDPLUS its EXPUNGE removed every message anybody had marked
+// deleted.
+func (p *Poller) moveTarget(c *imapclient.Client) string {
+	if p.MoveTo == "" {
+		return ""
+	}
+	caps := c.Caps()
+	if !caps.Has(imap.CapMove) && !caps.Has(imap.CapUIDPlus) {
+		p.log().Error("IMAP server can neither MOVE nor UID EXPUNGE: stored messages are flagged \\Seen instead of moved", "addr", p.Addr, "move_to", p.MoveTo)
+		return ""
+	}
+	err := p.await(c, 1, "STATUS", func() error {
+		_, err := c.Status(p.MoveTo, &imap.StatusOptions{NumMessages: true}).Wait()
+		return err
+	})
+	if err != nil {
+		p.log().Error("IMAP folder to move stored messages to is missing or not usable: they are flagged \\Seen instead; create it (or fix imap-move-to)", "addr", p.Addr, "move_to", p.MoveTo, "err", err)
+		return ""
+	}
+	return p.MoveTo
 }
 
 // connect dials, logs in and returns the client and a channel that fires
@@ -188,7 +257,7 @@ func (p *Poller) connect(newMail chan struct{}) (*imapclient.Client, chan struct
 	if err != nil {
 		return nil, nil, fmt.Errorf("imappoll: connecting to %s: %w", p.Addr, err)
 	}
-	if err := c.Login(p.Username, p.Password).Wait(); err != nil {
+	if err := p.await(c, 1, "LOGIN", func() error { return c.Login(p.Username, p.Password).Wait() }); err != nil {
 		c.Close()
 		return nil, nil, fmt.Errorf("imappoll: logging in to %s as %s: %w", p.Addr, p.Username, err)
 	}
@@ -196,8 +265,8 @@ func (p *Poller) connect(newMail chan struct{}) (*imapclient.Client, chan struct
 }
 
 // session runs one connection: select, fetch what is new, wait, repeat.
-// worked reports that it got as far as selecting the mailbox.
-func (p *Poller) session(ctx context.Context) (worked bool, err error) {
+// progress reports that it stored a batch or finished a round.
+func (p *Poller) session(ctx context.Context) (progress bool, err error) {
 	c, newMail, err := p.connect(nil)
 	if err != nil {
 		return false, err
@@ -208,17 +277,23 @@ func (p *Poller) session(ctx context.Context) (worked bool, err error) {
 	stop := context.AfterFunc(ctx, closeC) // unblock reads when ctx ends
 	defer stop()
 
-	sel, err := c.Select(p.mailbox(), nil).Wait()
+	sel, err := p.selectBox(c)
 	if err != nil {
-		return false, fmt.Errorf("imappoll: selecting %s: %w", p.mailbox(), err)
+		return false, err
 	}
+	move := p.moveTarget(c)
 	idle := c.Caps().Has(imap.CapIdle)
 	for {
-		if _, err := p.fetchNew(ctx, c, sel.UIDValidity); err != nil {
-			return true, err
+		n, err := p.fetchNew(ctx, c, sel.UIDValidity, move)
+		if n > 0 {
+			progress = true
 		}
+		if err != nil {
+			return progress, err
+		}
+		progress = true
 		if err := p.wait(ctx, c, idle, newMail); err != nil {
-			return true, err
+			return progress, err
 		}
 	}
 }
@@ -233,7 +308,7 @@ func (p *Poller) wait(ctx context.Context, c *imapclient.Client, idle bool, newM
 			return ctx.Err()
 		case <-timer.C:
 		}
-		if err := c.Noop().Wait(); err != nil {
+		if err := p.await(c, 1, "NOOP", func() error { return c.Noop().Wait() }); err != nil {
 			return fmt.Errorf("imappoll: NOOP: %w", err)
 		}
 		return nil
@@ -248,10 +323,13 @@ func (p *Poller) wait(ctx context.Context, c *imapclient.Client, idle bool, newM
 	case <-timer.C:
 	case <-c.Closed():
 	}
-	if err := cmd.Close(); err != nil {
-		return fmt.Errorf("imappoll: ending IDLE: %w", err)
-	}
-	if err := cmd.Wait(); err != nil {
+	err = p.await(c, 1, "DONE", func() error {
+		if err := cmd.Close(); err != nil {
+			return fmt.Errorf("ending IDLE: %w", err)
+		}
+		return cmd.Wait()
+	})
+	if err != nil {
 		return fmt.Errorf("imappoll: IDLE: %w", err)
 	}
 	return ctx.Err()
@@ -260,14 +338,14 @@ func (p *Poller) wait(ctx context.Context, c *imapclient.Client, idle bool, newM
 // fetchNew stores every message above the cursor, batch by batch: fetch,
 // store + move the cursor in one transaction, then flag or move (the
 // server's answer awaited once the next batch is stored).
-func (p *Poller) fetchNew(ctx context.Context, c *imapclient.Client, uidValidity uint32) (stored int, err error) {
+func (p *Poller) fetchNew(ctx context.Context, c *imapclient.Client, uidValidity uint32, move string) (stored int, err error) {
 	box := p.mailbox()
 	cur, err := p.Store.IMAPCursor(ctx, box)
 	if err != nil {
 		return 0, err
 	}
 	if cur.UIDValidity == uidValidity && cur.LastUID > 0 {
-		if err := p.catchUp(c, cur.LastUID); err != nil {
+		if err := p.catchUp(c, cur.LastUID, move); err != nil {
 			return 0, err
 		}
 	}
@@ -281,7 +359,11 @@ func (p *Poller) fetchNew(ctx context.Context, c *imapclient.Client, uidValidity
 	}
 	var set imap.UIDSet
 	set.AddRange(imap.UID(cur.LastUID+1), 0)
-	sd, err := c.UIDSearch(&imap.SearchCriteria{UID: []imap.UIDSet{set}}, nil).Wait()
+	var sd *imap.SearchData
+	err = p.await(c, 1, "SEARCH", func() error {
+		sd, err = c.UIDSearch(&imap.SearchCriteria{UID: []imap.UIDSet{set}}, nil).Wait()
+		return err
+	})
 	if err != nil {
 		return 0, fmt.Errorf("imappoll: searching %s: %w", box, err)
 	}
@@ -297,7 +379,7 @@ func (p *Poller) fetchNew(ctx context.Context, c *imapclient.Client, uidValidity
 	go func() {
 		defer close(fdone)
 		defer close(batches)
-		p.fetcher(fctx, c, box, uids, batches)
+		p.fetcher(fctx, c, box, uidValidity, uids, batches)
 	}()
 	defer func() { fcancel(); <-fdone }()
 	// Flagging (or moving) a stored batch is sent at once and awaited only
@@ -338,24 +420,65 @@ func (p *Poller) fetchNew(ctx context.Context, c *imapclient.Client, uidValidity
 				return stored, err
 			}
 		}
-		marking = p.startMarking(c, f.chunk)
+		marking = p.startMarking(c, f.done(), move)
+		if len(f.unreadable) > 0 {
+			// Left where they are, unread, flagged for staff (the stored
+			// note in 来信 says so); catchUp passes flagged mail by.
+			if err := p.flagUnreadable(c, f.unreadable); err != nil {
+				return stored, err
+			}
+		}
 	}
 	return stored, ctx.Err()
 }
 
-// fetched is one fetched batch: its UIDs and messages.
+// fetched is one fetched batch: its UIDs and messages, and the UIDs of
+// messages that are there but the server would not give (a note for staff
+// stands in for each in the batch).
 type fetched struct {
-	chunk []imap.UID
-	in    []caseflow.Incoming
-	err   error
+	chunk      []imap.UID
+	in         []caseflow.Incoming
+	unreadable []imap.UID
+	err        error
+}
+
+// done is the UIDs of the batch to flag or move once stored.
+func (f fetched) done() []imap.UID {
+	return slices.DeleteFunc(slices.Clone(f.chunk), func(u imap.UID) bool { return slices.Contains(f.unreadable, u) })
+}
+
+// flagUnreadable flags \Flagged the messages the server would not give.
+func (p *Poller) flagUnreadable(c *imapclient.Client, uids []imap.UID) error {
+	return p.await(c, 1, "STORE", func() error {
+		err := c.Store(imap.UIDSetNum(uids...), &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true, Flags: []imap.Flag{imap.FlagFlagged}}, nil).Close()
+		if err != nil {
+			return fmt.Errorf("imappoll: flagging messages the server would not give: %w", err)
+		}
+		return nil
+	})
+}
+
+// unreadableNote stands in for a message the server has but would not
+// give: stored like mail, it shows staff in 来信 where the message is.
+func unreadableNote(box string, uidValidity uint32, uid imap.UID, why string) caseflow.Incoming {
+	subject := mime.BEncoding.Encode("utf-8", fmt.Sprintf("邮件服务器未能提供一封来信（%s，UID %d）", box, uid))
+	body := fmt.Sprintf("gongkai 未能从邮件服务器读取邮箱“%s”中的一封邮件（UIDVALIDITY %d，UID %d）：%s。\r\n"+
+		"这封邮件仍在邮箱中，未标记已读，已加星标（\\Flagged）。请在邮件客户端中找到并查看它；如是政府信息公开申请，请人工登记。\r\n",
+		box, uidValidity, uid, why)
+	raw := "From: gongkai <imap-poller@gongkai.invalid>\r\n" +
+		"Subject: " + subject + "\r\n" +
+		fmt.Sprintf("Message-ID: <imap-unreadable-%d-%d@gongkai.invalid>\r\n", uidValidity, uid) +
+		"Auto-Submitted: auto-generated\r\n" +
+		"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n" +
+		base64.StdEncoding.EncodeToString([]byte(body)) + "\r\n"
+	return caseflow.Incoming{Raw: []byte(raw), Source: "imap:" + box, Arrived: time.Now()}
 }
 
 // fetcher fetches uids batch by batch with BODY.PEEK[] (no \Seen until
 // stored) and hands each batch to a preparer goroutine, so that fetching the
 // next batch, preparing this one and committing the last overlap; it stops
 // when done or ctx ends.
-func (p *Poller) fetcher(ctx context.Context, c *imapclient.Client, box string, uids []imap.UID, out chan<- fetched) {
-	section := &imap.FetchItemBodySection{Peek: true}
+func (p *Poller) fetcher(ctx context.Context, c *imapclient.Client, box string, uidValidity uint32, uids []imap.UID, out chan<- fetched) {
 	raw := make(chan fetched) // unbuffered: at most three batches in memory
 	done := make(chan struct{})
 	go func() {
@@ -377,20 +500,7 @@ func (p *Poller) fetcher(ctx context.Context, c *imapclient.Client, box string, 
 	for len(uids) > 0 && ctx.Err() == nil {
 		chunk := uids[:min(len(uids), p.batch())]
 		uids = uids[len(chunk):]
-		f := fetched{chunk: chunk}
-		msgs, err := c.Fetch(imap.UIDSetNum(chunk...), &imap.FetchOptions{UID: true, InternalDate: true, BodySection: []*imap.FetchItemBodySection{section}}).Collect()
-		if err != nil {
-			f.err = fmt.Errorf("imappoll: fetching from %s: %w", box, err)
-		} else {
-			slices.SortFunc(msgs, func(a, b *imapclient.FetchMessageBuffer) int { return int(a.UID) - int(b.UID) })
-			for _, m := range msgs {
-				body := m.FindBodySection(section)
-				if body == nil {
-					continue // expunged meanwhile
-				}
-				f.in = append(f.in, caseflow.Incoming{Raw: body, Source: "imap:" + box, Arrived: m.InternalDate})
-			}
-		}
+		f := p.fetchChunk(c, box, uidValidity, chunk)
 		select {
 		case raw <- f:
 		case <-ctx.Done():
@@ -402,17 +512,90 @@ func (p *Poller) fetcher(ctx context.Context, c *imapclient.Client, box string, 
 	}
 }
 
+// fetchChunk fetches one batch. A UID the server answers without its body
+// is looked up again: gone (expunged meanwhile), it is passed by; still
+// there, a note for staff stands in for it. A batch the server refuses
+// (NO) is fetched again one message at a time, so that one message it
+// cannot give does not hold up the others.
+func (p *Poller) fetchChunk(c *imapclient.Client, box string, uidValidity uint32, chunk []imap.UID) fetched {
+	section := &imap.FetchItemBodySection{Peek: true}
+	f := fetched{chunk: chunk}
+	var msgs []*imapclient.FetchMessageBuffer
+	err := p.await(c, 10, "FETCH", func() (err error) {
+		msgs, err = c.Fetch(imap.UIDSetNum(chunk...), &imap.FetchOptions{UID: true, InternalDate: true, BodySection: []*imap.FetchItemBodySection{section}}).Collect()
+		return err
+	})
+	var refused *imap.Error
+	if errors.As(err, &refused) && refused.Type == imap.StatusResponseTypeNo {
+		if len(chunk) > 1 {
+			for _, u := range chunk {
+				one := p.fetchChunk(c, box, uidValidity, []imap.UID{u})
+				if one.err != nil {
+					f.err = one.err
+					return f
+				}
+				f.in = append(f.in, one.in...)
+				f.unreadable = append(f.unreadable, one.unreadable...)
+			}
+			return f
+		}
+		p.log().Error("IMAP server refuses one message: a note for staff stands in for it", "mailbox", box, "uid", chunk[0], "err", err)
+		f.in = append(f.in, unreadableNote(box, uidValidity, chunk[0], "服务器拒绝提供（"+refused.Text+"）"))
+		f.unreadable = append(f.unreadable, chunk[0])
+		return f
+	}
+	if err != nil {
+		f.err = fmt.Errorf("imappoll: fetching from %s: %w", box, err)
+		return f
+	}
+	slices.SortFunc(msgs, func(a, b *imapclient.FetchMessageBuffer) int { return int(a.UID) - int(b.UID) })
+	got := map[imap.UID]bool{}
+	for _, m := range msgs {
+		if body := m.FindBodySection(section); body != nil {
+			got[m.UID] = true
+			f.in = append(f.in, caseflow.Incoming{Raw: body, Source: "imap:" + box, Arrived: m.InternalDate})
+		}
+	}
+	missing := slices.DeleteFunc(slices.Clone(chunk), func(u imap.UID) bool { return got[u] })
+	if len(missing) == 0 {
+		return f
+	}
+	var sd *imap.SearchData
+	err = p.await(c, 1, "SEARCH", func() (err error) {
+		sd, err = c.UIDSearch(&imap.SearchCriteria{UID: []imap.UIDSet{imap.UIDSetNum(missing...)}}, nil).Wait()
+		return err
+	})
+	if err != nil {
+		f.err = fmt.Errorf("imappoll: looking up messages %s gave without a body: %w", box, err)
+		return f
+	}
+	for _, u := range sd.AllUIDs() {
+		if !slices.Contains(missing, u) {
+			continue
+		}
+		p.log().Error("IMAP server gives no body for a message that is there: a note for staff stands in for it", "mailbox", box, "uid", u)
+		f.in = append(f.in, unreadableNote(box, uidValidity, u, "服务器返回的邮件没有内容"))
+		f.unreadable = append(f.unreadable, u)
+	}
+	return f
+}
+
 // catchUp flags (or moves) stored messages that a stop between the commit
-// and the flagging left behind: unseen (or, with MoveTo, any) messages at or
-// below the cursor.
-func (p *Poller) catchUp(c *imapclient.Client, lastUID uint32) error {
+// and the flagging left behind: unseen (or, when moving, any) messages at
+// or below the cursor — but not flagged ones (the messages the server
+// would not give stay for staff).
+func (p *Poller) catchUp(c *imapclient.Client, lastUID uint32, move string) error {
 	var set imap.UIDSet
 	set.AddRange(1, imap.UID(lastUID))
-	crit := &imap.SearchCriteria{UID: []imap.UIDSet{set}}
-	if p.MoveTo == "" {
-		crit.NotFlag = []imap.Flag{imap.FlagSeen}
+	crit := &imap.SearchCriteria{UID: []imap.UIDSet{set}, NotFlag: []imap.Flag{imap.FlagFlagged}}
+	if move == "" {
+		crit.NotFlag = append(crit.NotFlag, imap.FlagSeen)
 	}
-	sd, err := c.UIDSearch(crit, nil).Wait()
+	var sd *imap.SearchData
+	err := p.await(c, 1, "SEARCH", func() (err error) {
+		sd, err = c.UIDSearch(crit, nil).Wait()
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("imappoll: searching stored messages: %w", err)
 	}
@@ -420,33 +603,55 @@ func (p *Poller) catchUp(c *imapclient.Client, lastUID uint32) error {
 	if len(uids) == 0 {
 		return nil
 	}
-	return p.markDone(c, uids)
+	return p.startMarking(c, uids, move)()
 }
 
-// markDone flags stored messages \Seen, or moves them (MoveTo).
-func (p *Poller) markDone(c *imapclient.Client, uids []imap.UID) error {
-	return p.startMarking(c, uids)()
-}
-
-// startMarking sends the command that flags (or moves) stored messages and
-// returns a function that waits for the server's answer.
-func (p *Poller) startMarking(c *imapclient.Client, uids []imap.UID) func() error {
+// startMarking sends the command that flags stored messages \Seen, or
+// moves them to move, and returns a function that waits for the server's
+// answer. Without MOVE, the move is COPY, and only once the copy is
+// confirmed, \Deleted and UID EXPUNGE of exactly these messages
+// (moveTarget makes sure of UIDPLUS).
+func (p *Poller) startMarking(c *imapclient.Client, uids []imap.UID, move string) func() error {
+	if len(uids) == 0 {
+		return func() error { return nil }
+	}
 	set := imap.UIDSetNum(uids...)
-	if p.MoveTo != "" {
-		cmd := c.Move(set, p.MoveTo)
+	if move != "" && c.Caps().Has(imap.CapMove) {
+		cmd := c.Move(set, move)
 		return func() error {
-			if _, err := cmd.Wait(); err != nil {
-				return fmt.Errorf("imappoll: moving stored messages to %s: %w", p.MoveTo, err)
-			}
-			return nil
+			return p.await(c, 1, "MOVE", func() error {
+				if _, err := cmd.Wait(); err != nil {
+					return fmt.Errorf("imappoll: moving stored messages to %s: %w", move, err)
+				}
+				return nil
+			})
+		}
+	}
+	if move != "" {
+		cmd := c.Copy(set, move)
+		return func() error {
+			return p.await(c, 1, "COPY", func() error {
+				if _, err := cmd.Wait(); err != nil {
+					return fmt.Errorf("imappoll: copying stored messages to %s (nothing deleted): %w", move, err)
+				}
+				if err := c.Store(set, &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true, Flags: []imap.Flag{imap.FlagDeleted}}, nil).Close(); err != nil {
+					return fmt.Errorf("imappoll: marking moved messages deleted: %w", err)
+				}
+				if err := c.UIDExpunge(set).Close(); err != nil {
+					return fmt.Errorf("imappoll: expunging moved messages: %w", err)
+				}
+				return nil
+			})
 		}
 	}
 	cmd := c.Store(set, &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true, Flags: []imap.Flag{imap.FlagSeen}}, nil)
 	return func() error {
-		if err := cmd.Close(); err != nil {
-			return fmt.Errorf("imappoll: flagging stored messages \\Seen: %w", err)
-		}
-		return nil
+		return p.await(c, 1, "STORE", func() error {
+			if err := cmd.Close(); err != nil {
+				return fmt.Errorf("imappoll: flagging stored messages \\Seen: %w", err)
+			}
+			return nil
+		})
 	}
 }
 
