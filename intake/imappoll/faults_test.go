@@ -280,7 +280,9 @@ func TestUnreadableMessage(t *testing.T) {
 				}
 				return nil
 			})
-			if !slices.ContainsFunc(subjects, func(id string) bool { return strings.HasPrefix(id, "imap-unreadable-") && strings.HasSuffix(id, "-2@gongkai.invalid") }) {
+			if !slices.ContainsFunc(subjects, func(id string) bool {
+				return strings.HasPrefix(id, "imap-unreadable-") && strings.HasSuffix(id, "-2@gongkai.invalid")
+			}) {
 				t.Errorf("no note for UID 2 among %v", subjects)
 			}
 			// The cursor is past it; the next round stores nothing again and
