@@ -126,7 +126,7 @@ type PublicEvent struct {
 func publicHistory(evs []gongkai.Event) []PublicEvent {
 	labels := map[string]string{
 		"registered": "申请已收到并登记", "accepted": "申请已受理，正在办理",
-		"correction_requested": "已向您发出补正告知书", "correction_received": "已收到您的补正材料，重新计算答复期限",
+		"correction_requested": "您的申请需要补正，本机关将向您送达补正告知书", "correction_received": "已收到您的补正材料，重新计算答复期限",
 		"correction_lapsed": "补正期限届满，申请不再处理", "consultation_started": "正在征求第三方或其他机关意见，期间不计入答复期限",
 		"consultation_answered": "征求意见结束，继续办理", "fee_requested": "已发出收费通知", "fee_paid": "已收到缴费",
 		"fee_lapsed": "逾期未缴费，申请不再处理", "extension_approved": "答复期限已依法延长",
