@@ -262,7 +262,7 @@ func newIMAPPoller(a *App, in *caseflow.Intake, wake func()) (*imappoll.Poller, 
 		return nil, fmt.Errorf("imap-tls: %q 不是 implicit、starttls 或 none", mode)
 	}
 	return &imappoll.Poller{Addr: cfg["imap"], Username: cfg["imap-user"], Password: cfg["imap-password"],
-		Mailbox: cfg["imap-mailbox"], TLS: mode, MoveTo: cfg["imap-move-to"], Store: in, Wake: wake, Log: a.Log.With("worker", "imap")}, nil
+		Mailbox: cfg["imap-mailbox"], TLS: mode, MoveTo: cfg["imap-move-to"], AllOnFirstPoll: cfg.Bool("imap-all"), Store: in, Wake: wake, Log: a.Log.With("worker", "imap")}, nil
 }
 
 func init() {

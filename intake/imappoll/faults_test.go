@@ -333,3 +333,36 @@ func TestBackoffAfterLogin(t *testing.T) {
 		t.Errorf("%d logins in 1.6 s with a 50 ms minimum back-off: the delay does not grow", n)
 	}
 }
+
+// TestFirstPollUnreadOnly: connected to a mailbox with a history, the first
+// poll takes the unread mail only (what staff read, they dealt with) and
+// starts the cursor where the mailbox stood: read mail older than that is
+// never taken, and everything after it is. AllOnFirstPoll takes it all.
+func TestFirstPollUnreadOnly(t *testing.T) {
+	for _, all := range []bool{false, true} {
+		t.Run(fmt.Sprintf("all=%v", all), func(t *testing.T) {
+			fs := startFaulty(t, capsMove, nil)
+			fs.add(t, "INBOX", 1, 2, imap.FlagSeen) // read before gongkai
+			fs.add(t, "INBOX", 3, 3)                // unread
+			fs.add(t, "INBOX", 4, 4, imap.FlagSeen) // read, newest
+			s := newService(t)
+			p := faultyPoller(fs, s)
+			p.AllOnFirstPoll = all
+			want := 1
+			if all {
+				want = 4
+			}
+			if n, err := p.PollOnce(context.Background()); err != nil || n != want {
+				t.Fatalf("first poll: %d, %v; want %d", n, err, want)
+			}
+			fs.add(t, "INBOX", 5, 5, imap.FlagSeen) // arrives later, read by somebody at once
+			if n, err := p.PollOnce(context.Background()); err != nil || n != 1 {
+				t.Errorf("second poll: %d, %v; want 1 (all new mail)", n, err)
+			}
+			cur, _ := s.IMAPCursor(context.Background(), "INBOX")
+			if cur.LastUID != 5 {
+				t.Errorf("cursor at %d, want 5", cur.LastUID)
+			}
+		})
+	}
+}

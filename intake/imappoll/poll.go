@@ -59,9 +59,12 @@ type Poller struct {
 	// MoveTo, when set, moves stored messages to this mailbox instead of
 	// flagging them \Seen.
 	MoveTo string
-	Store  Store
-	Wake   func() // called after each stored batch; may be nil
-	Log    *slog.Logger
+	// AllOnFirstPoll takes the mail already read too on the first poll of
+	// a mailbox; without it, the first poll takes the unread mail only.
+	AllOnFirstPoll bool
+	Store          Store
+	Wake           func() // called after each stored batch; may be nil
+	Log            *slog.Logger
 	// Batch is how many messages one fetch and one transaction take; 0 = 200.
 	Batch int
 	// PollInterval is the wait between polls when the server has no IDLE,
@@ -158,7 +161,7 @@ func (p *Poller) PollOnce(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	n, err := p.fetchNew(ctx, c, sel.UIDValidity, p.moveTarget(c))
+	n, err := p.fetchNew(ctx, c, sel, p.moveTarget(c))
 	c.Logout().Wait()
 	return n, err
 }
@@ -284,7 +287,7 @@ func (p *Poller) session(ctx context.Context) (progress bool, err error) {
 	move := p.moveTarget(c)
 	idle := c.Caps().Has(imap.CapIdle)
 	for {
-		n, err := p.fetchNew(ctx, c, sel.UIDValidity, move)
+		n, err := p.fetchNew(ctx, c, sel, move)
 		if n > 0 {
 			progress = true
 		}
@@ -338,12 +341,17 @@ func (p *Poller) wait(ctx context.Context, c *imapclient.Client, idle bool, newM
 // fetchNew stores every message above the cursor, batch by batch: fetch,
 // store + move the cursor in one transaction, then flag or move (the
 // server's answer awaited once the next batch is stored).
-func (p *Poller) fetchNew(ctx context.Context, c *imapclient.Client, uidValidity uint32, move string) (stored int, err error) {
-	box := p.mailbox()
+func (p *Poller) fetchNew(ctx context.Context, c *imapclient.Client, sel *imap.SelectData, move string) (stored int, err error) {
+	box, uidValidity := p.mailbox(), sel.UIDValidity
 	cur, err := p.Store.IMAPCursor(ctx, box)
 	if err != nil {
 		return 0, err
 	}
+	// The first poll of a mailbox takes its unread mail only (unless
+	// AllOnFirstPoll): what staff read before gongkai was there, they have
+	// dealt with, and it should not become overdue cases with receipts to
+	// its senders. The cursor then starts where the mailbox stood.
+	first := cur.UIDValidity == 0 && !p.AllOnFirstPoll
 	if cur.UIDValidity == uidValidity && cur.LastUID > 0 {
 		if err := p.catchUp(c, cur.LastUID, move); err != nil {
 			return 0, err
@@ -361,11 +369,26 @@ func (p *Poller) fetchNew(ctx context.Context, c *imapclient.Client, uidValidity
 	set.AddRange(imap.UID(cur.LastUID+1), 0)
 	var sd *imap.SearchData
 	err = p.await(c, 1, "SEARCH", func() error {
-		sd, err = c.UIDSearch(&imap.SearchCriteria{UID: []imap.UIDSet{set}}, nil).Wait()
+		crit := &imap.SearchCriteria{UID: []imap.UIDSet{set}}
+		if first {
+			crit.NotFlag = []imap.Flag{imap.FlagSeen}
+		}
+		sd, err = c.UIDSearch(crit, nil).Wait()
 		return err
 	})
 	if err != nil {
 		return 0, fmt.Errorf("imappoll: searching %s: %w", box, err)
+	}
+	if first && sel.UIDNext > 1 {
+		defer func() {
+			if err == nil && uint32(sel.UIDNext-1) > cur.LastUID {
+				start := cur
+				start.LastUID = uint32(sel.UIDNext - 1)
+				if _, err = p.Store.ReceiveBatch(ctx, nil, &start); err != nil {
+					err = fmt.Errorf("imappoll: recording where %s stood: %w", box, err)
+				}
+			}
+		}()
 	}
 	// "n:*" always includes the highest UID, even below n.
 	uids := slices.DeleteFunc(sd.AllUIDs(), func(u imap.UID) bool { return uint32(u) <= cur.LastUID })
