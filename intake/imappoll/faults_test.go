@@ -366,3 +366,31 @@ func TestFirstPollUnreadOnly(t *testing.T) {
 		})
 	}
 }
+
+// TestBatchesBySize: batches are cut by bytes as well as by count, and a
+// message over the size limit is not fetched: it stays in the mailbox,
+// flagged, and a note for staff stands in for it.
+func TestBatchesBySize(t *testing.T) {
+	fs := startFaulty(t, capsMove, nil)
+	fs.add(t, "INBOX", 1, 2)
+	big := append(faultMsg(3), bytes.Repeat([]byte("x"), 5000)...)
+	if _, err := fs.user.Append("INBOX", literal{bytes.NewReader(big)}, &imap.AppendOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	fs.add(t, "INBOX", 4, 6)
+	s := newService(t)
+	p := faultyPoller(fs, s)
+	p.MaxBytes, p.BatchBytes = 4000, 250 // about two small messages a batch
+	batches := 0
+	p.afterBatch = func(int) error { batches++; return nil }
+	n, err := p.PollOnce(context.Background())
+	if err != nil || n != 6 {
+		t.Fatalf("PollOnce: %d, %v; want 6 (five messages and a note)", n, err)
+	}
+	if batches < 4 {
+		t.Errorf("%d batches, want at least 4 (250 bytes a batch, and the big one alone)", batches)
+	}
+	if got := fs.flags(t, "INBOX"); !slices.Equal(got, []string{"1:\\Seen", "2:\\Seen", "3:\\Flagged", "4:\\Seen", "5:\\Seen", "6:\\Seen"}) {
+		t.Errorf("INBOX %v", got)
+	}
+}

@@ -67,6 +67,13 @@ type Poller struct {
 	Log            *slog.Logger
 	// Batch is how many messages one fetch and one transaction take; 0 = 200.
 	Batch int
+	// BatchBytes caps the bytes of one batch (big messages make smaller
+	// batches; up to three batches are in memory); 0 = 16 MiB.
+	BatchBytes int64
+	// MaxBytes is the largest message taken in (as the SMTP listener's);
+	// a larger one stays in the mailbox, flagged, and a note for staff
+	// says so. 0 = 25 MiB.
+	MaxBytes int64
 	// PollInterval is the wait between polls when the server has no IDLE,
 	// and the longest IDLE before a re-check; 0 = 1 minute.
 	PollInterval time.Duration
@@ -393,6 +400,10 @@ func (p *Poller) fetchNew(ctx context.Context, c *imapclient.Client, sel *imap.S
 	// "n:*" always includes the highest UID, even below n.
 	uids := slices.DeleteFunc(sd.AllUIDs(), func(u imap.UID) bool { return uint32(u) <= cur.LastUID })
 	slices.Sort(uids)
+	sizes, err := p.sizes(c, uids)
+	if err != nil {
+		return 0, fmt.Errorf("imappoll: sizes of the new messages in %s: %w", box, err)
+	}
 	// A fetcher goroutine reads (and prepares) the next batch while this one
 	// is committed and flagged: IMAP transfer, parsing and the SQLite
 	// commit overlap.
@@ -402,7 +413,7 @@ func (p *Poller) fetchNew(ctx context.Context, c *imapclient.Client, sel *imap.S
 	go func() {
 		defer close(fdone)
 		defer close(batches)
-		p.fetcher(fctx, c, box, uidValidity, uids, batches)
+		p.fetcher(fctx, c, box, uidValidity, uids, sizes, batches)
 	}()
 	defer func() { fcancel(); <-fdone }()
 	// Flagging (or moving) a stored batch is sent at once and awaited only
@@ -501,7 +512,7 @@ func unreadableNote(box string, uidValidity uint32, uid imap.UID, why string) ca
 // stored) and hands each batch to a preparer goroutine, so that fetching the
 // next batch, preparing this one and committing the last overlap; it stops
 // when done or ctx ends.
-func (p *Poller) fetcher(ctx context.Context, c *imapclient.Client, box string, uidValidity uint32, uids []imap.UID, out chan<- fetched) {
+func (p *Poller) fetcher(ctx context.Context, c *imapclient.Client, box string, uidValidity uint32, uids []imap.UID, sizes map[imap.UID]int64, out chan<- fetched) {
 	raw := make(chan fetched) // unbuffered: at most three batches in memory
 	done := make(chan struct{})
 	go func() {
@@ -520,10 +531,34 @@ func (p *Poller) fetcher(ctx context.Context, c *imapclient.Client, box string, 
 		}
 	}()
 	defer func() { close(raw); <-done }()
+	maxBytes, batchBytes := p.MaxBytes, p.BatchBytes
+	if maxBytes <= 0 {
+		maxBytes = 25 << 20
+	}
+	if batchBytes <= 0 {
+		batchBytes = 16 << 20
+	}
 	for len(uids) > 0 && ctx.Err() == nil {
-		chunk := uids[:min(len(uids), p.batch())]
-		uids = uids[len(chunk):]
-		f := p.fetchChunk(c, box, uidValidity, chunk)
+		var f fetched
+		if size := sizes[uids[0]]; size > maxBytes {
+			// Too large: not fetched, a note for staff stands in for it.
+			u := uids[0]
+			uids = uids[1:]
+			p.log().Warn("IMAP message larger than the limit left in the mailbox", "mailbox", box, "uid", u, "bytes", size, "max", maxBytes)
+			f = fetched{chunk: []imap.UID{u}, unreadable: []imap.UID{u},
+				in: []caseflow.Incoming{unreadableNote(box, uidValidity, u, fmt.Sprintf("邮件大小 %.1f MB，超过收取上限 %.0f MB", float64(size)/(1<<20), float64(maxBytes)/(1<<20)))}}
+		} else {
+			// A batch ends at Batch messages or BatchBytes, or before a
+			// message too large to take.
+			n, bytes := 0, int64(0)
+			for n < len(uids) && n < p.batch() && sizes[uids[n]] <= maxBytes && (n == 0 || bytes+sizes[uids[n]] <= batchBytes) {
+				bytes += sizes[uids[n]]
+				n++
+			}
+			chunk := uids[:n]
+			uids = uids[n:]
+			f = p.fetchChunk(c, box, uidValidity, chunk)
+		}
 		select {
 		case raw <- f:
 		case <-ctx.Done():
@@ -533,6 +568,34 @@ func (p *Poller) fetcher(ctx context.Context, c *imapclient.Client, box string, 
 			return
 		}
 	}
+}
+
+// sizes asks the server the size of each message (RFC822.SIZE), so that
+// batches are cut by bytes and a message over the limit is not fetched.
+func (p *Poller) sizes(c *imapclient.Client, uids []imap.UID) (map[imap.UID]int64, error) {
+	out := make(map[imap.UID]int64, len(uids))
+	if len(uids) == 0 {
+		return out, nil
+	}
+	var ms []*imapclient.FetchMessageBuffer
+	err := p.await(c, 1, "FETCH RFC822.SIZE", func() (err error) {
+		ms, err = c.Fetch(imap.UIDSetNum(uids...), &imap.FetchOptions{UID: true, RFC822Size: true}).Collect()
+		return err
+	})
+	var refused *imap.Error
+	if errors.As(err, &refused) && refused.Type == imap.StatusResponseTypeNo {
+		// Sizes unknown: batches by count, and what cannot be fetched is
+		// found message by message (fetchChunk).
+		p.log().Warn("IMAP server refuses the sizes of the new messages", "err", err)
+		return out, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range ms {
+		out[m.UID] = m.RFC822Size
+	}
+	return out, nil
 }
 
 // fetchChunk fetches one batch. A UID the server answers without its body
