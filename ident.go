@@ -223,14 +223,40 @@ var rePersonal = regexp.MustCompile(`\d{17}[\dXx]|\d{15}|1[3-9]\d{9}|0\d{2,3}-?\
 // MaskPersonal masks the ID numbers and phone numbers in a text written
 // about an applicant (the classifier's evidence, the case history), as
 // MaskID and MaskPhone mask the fields: what looks like one is masked,
-// so that a longer number is masked in part rather than shown.
+// so that a longer number is masked in part rather than shown — unless it
+// is part of a word (a Message-ID, a file name, a code with letters).
 func MaskPersonal(s string) string {
-	return rePersonal.ReplaceAllStringFunc(s, func(m string) string {
-		if (len(m) == 18 || len(m) == 15) && m[0] != '0' {
-			return MaskID(m)
+	locs := rePersonal.FindAllStringIndex(s, -1)
+	if locs == nil {
+		return s
+	}
+	var b strings.Builder
+	last := 0
+	for _, l := range locs {
+		if inWord(s, l[0]-1) || inWord(s, l[1]) {
+			continue
 		}
-		return MaskPhone(m)
-	})
+		m := s[l[0]:l[1]]
+		b.WriteString(s[last:l[0]])
+		if (len(m) == 18 || len(m) == 15) && m[0] != '0' {
+			b.WriteString(MaskID(m))
+		} else {
+			b.WriteString(MaskPhone(m))
+		}
+		last = l[1]
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+// inWord reports whether s[i] is a letter, digit or joiner of an ASCII
+// word (false outside s).
+func inWord(s string, i int) bool {
+	if i < 0 || i >= len(s) {
+		return false
+	}
+	c := s[i]
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' || c == '-' || c == '@'
 }
 
 // MaskPhone shows the first 3 and last 4 digits of a phone number.

@@ -61,6 +61,38 @@ func (s *Server) mailID(c *gin.Context) (int64, bool) {
 	return id, true
 }
 
+// caseMessage shows a message of a case to those who may read it there
+// (caseflow.CaseMessage: the reading is in the case history).
+func (s *Server) caseMessage(c *gin.Context) {
+	id, ok := s.mailID(c)
+	if !ok {
+		return
+	}
+	no := c.Param("no")
+	d, err := s.Cases.CaseMessage(c.Request.Context(), no, id, CurrentUser(c))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.Render(c, http.StatusOK, "mail_message", gin.H{"Title": no + " 来信原文", "D": d, "Form": gin.H{},
+		"Back": "/staff/cases/" + no, "RawURL": "/staff/cases/" + no + "/messages/" + strconv.FormatInt(id, 10) + "/raw"})
+}
+
+// caseMessageRaw downloads a message of a case, on the terms of caseMessage.
+func (s *Server) caseMessageRaw(c *gin.Context) {
+	id, ok := s.mailID(c)
+	if !ok {
+		return
+	}
+	raw, err := s.Cases.CaseMessageRaw(c.Request.Context(), c.Param("no"), id, CurrentUser(c))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.Header("Content-Disposition", `attachment; filename="message-`+strconv.FormatInt(id, 10)+`.eml"`)
+	c.Data(http.StatusOK, "message/rfc822", raw)
+}
+
 // mailMessage shows one message with what can be done with it.
 func (s *Server) mailMessage(c *gin.Context) {
 	s.renderMailMessage(c, http.StatusOK, "", gin.H{})

@@ -90,6 +90,8 @@ func (s *Server) Handler() (http.Handler, error) {
 	st.POST("/cases/:no/reveal", s.requireRole(gongkai.RoleRegistrar, gongkai.RoleHandler, gongkai.RoleAdmin), s.caseReveal)
 	st.POST("/cases/:no/act", s.caseAct)
 	st.GET("/messages/:id/raw", s.requireRole(gongkai.RoleRegistrar, gongkai.RoleAdmin), s.messageRaw)
+	st.GET("/cases/:no/messages/:id", s.caseMessage)
+	st.GET("/cases/:no/messages/:id/raw", s.caseMessageRaw)
 	st.GET("/cases/:no/verdict", s.verdictPage)
 	st.POST("/cases/:no/override", s.requireRole(gongkai.RoleRegistrar, gongkai.RoleAdmin), s.verdictOverride)
 	st.GET("/classifier", s.classifierStats)

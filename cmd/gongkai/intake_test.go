@@ -678,3 +678,77 @@ func TestMailHistoryMasked(t *testing.T) {
 		t.Errorf("reveal: status %d, full ID not shown", status)
 	}
 }
+
+// TestCaseMessageReading: the case's handler reads the applicant's letter
+// on the case (text and .eml), and the reading is in the history; another
+// handler may not, and a message of another case is not reachable through
+// this case's address.
+func TestCaseMessageReading(t *testing.T) {
+	ta := startApp(t, testConfig(filepath.Join(t.TempDir(), "g.db")))
+	ta.addUser(t, "hand", gongkai.RoleHandler)
+	ta.addUser(t, "other", gongkai.RoleHandler)
+	for _, f := range []string{"003.eml", "001.eml"} {
+		raw, err := os.ReadFile(filepath.Join(testkit.CorpusDir(t, "dev"), f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sendMail(t, ta.SMTPAddr, raw)
+	}
+	waitProcessed(t, ta.DB, 2)
+	ctx := context.Background()
+	var cs []*gongkai.Case
+	var msgs []*gongkai.Message
+	ta.DB.View(ctx, func(tx *store.Tx) error {
+		cs, _ = tx.Cases(store.CaseFilter{})
+		msgs, _ = tx.Messages()
+		return nil
+	})
+	if len(cs) != 2 || len(msgs) != 2 {
+		t.Fatalf("%d cases, %d messages; want 2 and 2", len(cs), len(msgs))
+	}
+	c := cs[0]
+	var mine, theirs int64
+	for _, m := range msgs {
+		if m.CaseID == c.ID {
+			mine = m.ID
+		} else {
+			theirs = m.ID
+		}
+	}
+	reg := &gongkai.User{Username: "reg", Roles: []gongkai.Role{gongkai.RoleRegistrar}, Active: true}
+	for _, in := range []caseflow.Input{{Action: caseflow.ActRegister}, {Action: caseflow.ActAssign, Department: "办公室", Assignee: "hand"}} {
+		in.Actor = reg
+		if _, err := ta.Cases.Act(ctx, c.No, in); err != nil {
+			t.Fatalf("%s: %v", in.Action, err)
+		}
+	}
+	base := fmt.Sprintf("%s/staff/cases/%s/messages/", ta.URL, c.No)
+	hand := login(t, ta, "hand")
+	if _, page := get(t, hand, ta.URL+"/staff/cases/"+c.No); !strings.Contains(page, fmt.Sprintf("/staff/cases/%s/messages/%d", c.No, mine)) {
+		t.Errorf("the case page offers its handler no way to read the letter")
+	}
+	status, page := get(t, hand, base+fmt.Sprint(mine))
+	if status != http.StatusOK || !strings.Contains(page, `id="mail-text"`) || !strings.Contains(page, "/raw") {
+		t.Fatalf("handler reading the letter: %d\n%.500s", status, page)
+	}
+	if status, raw := get(t, hand, base+fmt.Sprint(mine)+"/raw"); status != http.StatusOK || !strings.Contains(raw, "Message-ID") {
+		t.Errorf("handler downloading the letter: %d", status)
+	}
+	if status, _ := get(t, hand, base+fmt.Sprint(theirs)); status != http.StatusNotFound {
+		t.Errorf("another case's message through this case: %d, want 404", status)
+	}
+	if status, _ := get(t, login(t, ta, "other"), base+fmt.Sprint(mine)); status != http.StatusForbidden {
+		t.Errorf("a handler of no case reading the letter: %d, want 403", status)
+	}
+	var evs []gongkai.Event
+	ta.DB.View(ctx, func(tx *store.Tx) error { evs, _ = tx.Events(c.ID); return nil })
+	n := 0
+	for _, e := range evs {
+		if e.Kind == "pii_viewed" && e.Actor == "hand" {
+			n++
+		}
+	}
+	if n != 2 {
+		t.Errorf("%d readings by hand in the history, want 2 (the text and the download)", n)
+	}
+}
