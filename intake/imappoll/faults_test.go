@@ -394,3 +394,43 @@ func TestBatchesBySize(t *testing.T) {
 		t.Errorf("INBOX %v", got)
 	}
 }
+
+// TestUnreadStaysUnread: a stored message that a staff member marks unread
+// again in the mailbox stays so while the poller runs: the catch-up (for a
+// stop between storing and flagging) runs once a session, not each round.
+func TestUnreadStaysUnread(t *testing.T) {
+	fs := startFaulty(t, capsMove, nil)
+	fs.add(t, "INBOX", 1, 1)
+	s := newService(t)
+	p := faultyPoller(fs, s)
+	p.PollInterval = 50 * time.Millisecond
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { p.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	waitFor := func(what string, ok func() bool) {
+		t.Helper()
+		for deadline := time.Now().Add(5 * time.Second); !ok(); time.Sleep(20 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("after 5 s: %s", what)
+			}
+		}
+	}
+	waitFor("message 1 stored and flagged", func() bool { return slices.Equal(fs.flags(t, "INBOX"), []string{"1:\\Seen"}) })
+	c, err := imapclient.DialInsecure(fs.addr, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.Login("u", "p").Wait()
+	c.Select("INBOX", nil).Wait()
+	if err := c.Store(imap.UIDSetNum(1), &imap.StoreFlags{Op: imap.StoreFlagsDel, Flags: []imap.Flag{imap.FlagSeen}}, nil).Close(); err != nil {
+		t.Fatal(err)
+	}
+	fs.add(t, "INBOX", 2, 2) // a new round takes this one
+	waitFor("message 2 stored", func() bool { return storedCount(t, s) == 2 })
+	time.Sleep(200 * time.Millisecond) // a few more rounds
+	if got := fs.flags(t, "INBOX"); !slices.Equal(got, []string{"1:", "2:\\Seen"}) {
+		t.Errorf("INBOX %v; want message 1 left unread", got)
+	}
+}

@@ -168,7 +168,7 @@ func (p *Poller) PollOnce(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	n, err := p.fetchNew(ctx, c, sel, p.moveTarget(c))
+	n, err := p.fetchNew(ctx, c, sel, p.moveTarget(c), true)
 	c.Logout().Wait()
 	return n, err
 }
@@ -293,8 +293,8 @@ func (p *Poller) session(ctx context.Context) (progress bool, err error) {
 	}
 	move := p.moveTarget(c)
 	idle := c.Caps().Has(imap.CapIdle)
-	for {
-		n, err := p.fetchNew(ctx, c, sel, move)
+	for round := 0; ; round++ {
+		n, err := p.fetchNew(ctx, c, sel, move, round == 0)
 		if n > 0 {
 			progress = true
 		}
@@ -348,7 +348,7 @@ func (p *Poller) wait(ctx context.Context, c *imapclient.Client, idle bool, newM
 // fetchNew stores every message above the cursor, batch by batch: fetch,
 // store + move the cursor in one transaction, then flag or move (the
 // server's answer awaited once the next batch is stored).
-func (p *Poller) fetchNew(ctx context.Context, c *imapclient.Client, sel *imap.SelectData, move string) (stored int, err error) {
+func (p *Poller) fetchNew(ctx context.Context, c *imapclient.Client, sel *imap.SelectData, move string, catchUp bool) (stored int, err error) {
 	box, uidValidity := p.mailbox(), sel.UIDValidity
 	cur, err := p.Store.IMAPCursor(ctx, box)
 	if err != nil {
@@ -359,9 +359,12 @@ func (p *Poller) fetchNew(ctx context.Context, c *imapclient.Client, sel *imap.S
 	// dealt with, and it should not become overdue cases with receipts to
 	// its senders. The cursor then starts where the mailbox stood.
 	first := cur.UIDValidity == 0 && !p.AllOnFirstPoll
-	if cur.UIDValidity == uidValidity && cur.LastUID > 0 {
+	if catchUp && cur.UIDValidity == uidValidity && cur.LastUID > 0 {
+		// Once a session: every round would undo, each minute, a staff
+		// member marking a stored message unread again. Its failure is
+		// no reason not to take new mail.
 		if err := p.catchUp(c, cur.LastUID, move); err != nil {
-			return 0, err
+			p.log().Warn("IMAP: flagging or moving mail stored before failed", "mailbox", box, "err", err)
 		}
 	}
 	if cur.UIDValidity != uidValidity {
