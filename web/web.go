@@ -42,6 +42,9 @@ type Server struct {
 	Secure bool
 	// Extra lets other parts (chat-bot, report, replies) add their routes.
 	Extra []func(r *gin.Engine, s *Server)
+	// Alerts are problems registrars and admins must see on every page
+	// (intake that stopped working); each returns "" while all is well.
+	Alerts []func() string
 
 	pages   map[string]*template.Template
 	limiter *rateLimiter
@@ -194,6 +197,15 @@ func (s *Server) Render(c *gin.Context, status int, page string, data gin.H) {
 	}
 	if u, ok := c.Get(ctxUser); ok {
 		data["User"] = u
+		if u, _ := u.(*gongkai.User); u != nil && u.Has(gongkai.RoleRegistrar, gongkai.RoleAdmin) {
+			var alerts []string
+			for _, f := range s.Alerts {
+				if a := f(); a != "" {
+					alerts = append(alerts, a)
+				}
+			}
+			data["Alerts"] = alerts
+		}
 	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout.html", data); err != nil {

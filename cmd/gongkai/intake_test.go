@@ -27,6 +27,7 @@ import (
 	"gongkai/bench/mailgen"
 	"gongkai/caseflow"
 	"gongkai/intake"
+	"gongkai/intake/imappoll"
 	"gongkai/internal/testkit"
 	"gongkai/store"
 )
@@ -750,5 +751,36 @@ func TestCaseMessageReading(t *testing.T) {
 	}
 	if n != 2 {
 		t.Errorf("%d readings by hand in the history, want 2 (the text and the download)", n)
+	}
+}
+
+// TestIMAPAlert: when the mailbox poll keeps failing, registrars and admins
+// see it on every staff page (handlers do not); it says since when and why.
+func TestIMAPAlert(t *testing.T) {
+	now := time.Date(2026, 11, 27, 10, 0, 0, 0, gongkai.Beijing)
+	for _, tc := range []struct {
+		h    imappoll.Health
+		want bool
+	}{
+		{imappoll.Health{}, false},
+		{imappoll.Health{Failures: 2, Since: now.Add(-time.Minute), LastErr: "x"}, false},
+		{imappoll.Health{Failures: 3, Since: now.Add(-time.Minute), LastErr: "x"}, true},
+		{imappoll.Health{Failures: 1, Since: now.Add(-11 * time.Minute), LastErr: "x"}, true},
+	} {
+		if got := imapAlert(tc.h, "mail.example:993", now); (got != "") != tc.want {
+			t.Errorf("%+v: %q, want alert %v", tc.h, got, tc.want)
+		}
+	}
+	ta := startApp(t, testConfig(filepath.Join(t.TempDir(), "g.db")))
+	ta.addUser(t, "reg", gongkai.RoleRegistrar)
+	ta.addUser(t, "hand", gongkai.RoleHandler)
+	ta.Web.Alerts = append(ta.Web.Alerts, func() string {
+		return imapAlert(imappoll.Health{Failures: 5, Since: now, LastErr: "logging in: <b>NO</b>"}, "mail.example:993", now)
+	})
+	if _, page := get(t, login(t, ta, "reg"), ta.URL+"/staff"); !strings.Contains(page, `role="alert"`) || !strings.Contains(page, "邮箱收取异常") || !strings.Contains(page, "&lt;b&gt;NO") {
+		t.Errorf("the registrar's page lacks the escaped alert:\n%.600s", page)
+	}
+	if _, page := get(t, login(t, ta, "hand"), ta.URL+"/staff"); strings.Contains(page, "邮箱收取异常") {
+		t.Errorf("a handler sees the intake alert")
 	}
 }

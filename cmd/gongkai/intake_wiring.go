@@ -78,6 +78,7 @@ func wireIntake(a *App) error {
 			return err
 		}
 		a.workers = append(a.workers, worker{name: "imap", run: p.Run})
+		a.Web.Alerts = append(a.Web.Alerts, func() string { return imapAlert(p.Health(), p.Addr, time.Now()) })
 	}
 	a.workers = append(a.workers, worker{name: "intake", run: func(ctx context.Context) error { return in.RunProcessor(ctx, wake) }})
 	return nil
@@ -248,6 +249,17 @@ func mailDomain(addr string) string {
 		return strings.ToLower(strings.Trim(addr[i+1:], "> "))
 	}
 	return ""
+}
+
+// imapAlert is the staff pages' warning when the mailbox poll keeps
+// failing: three sessions in a row, or one failure older than ten minutes,
+// with no mail taken in since.
+func imapAlert(h imappoll.Health, addr string, now time.Time) string {
+	if h.Failures == 0 || h.Failures < 3 && now.Sub(h.Since) < 10*time.Minute {
+		return ""
+	}
+	return fmt.Sprintf("邮箱收取异常：自 %s 起连接 %s 收取邮件失败 %d 次，新邮件可能未进入系统。最近一次错误：%s。请检查邮箱设置、密码和网络，或联系系统管理员。",
+		h.Since.In(gongkai.Beijing).Format("2006-01-02 15:04"), addr, h.Failures, h.LastErr)
 }
 
 // newIMAPPoller builds the poller of the agency's mailbox from the imap-* settings.

@@ -332,6 +332,24 @@ func TestBackoffAfterLogin(t *testing.T) {
 	if n := fs.logins.Load(); n > 8 {
 		t.Errorf("%d logins in 1.6 s with a 50 ms minimum back-off: the delay does not grow", n)
 	}
+	// The staff pages learn of it (Health), until mail comes in again.
+	h := p.Health()
+	if h.Failures < 3 || !strings.Contains(h.LastErr, "search failed") || h.Since.IsZero() {
+		t.Errorf("health %+v, want the failures and the last error", h)
+	}
+	fs.failSearch.Store(false)
+	ctx, cancel = context.WithCancel(context.Background())
+	go func() {
+		for p.Health().Failures != 0 {
+			time.Sleep(10 * time.Millisecond)
+		}
+		cancel()
+	}()
+	go func() { time.Sleep(5 * time.Second); cancel() }()
+	p.Run(ctx)
+	if h := p.Health(); h.Failures != 0 {
+		t.Errorf("health %+v after a good round, want no failures", h)
+	}
 }
 
 // TestFirstPollUnreadOnly: connected to a mailbox with a history, the first

@@ -87,6 +87,43 @@ type Poller struct {
 	// afterBatch, in tests, runs after each committed batch, before the
 	// flagging; an error stops the poll there (a simulated crash).
 	afterBatch func(stored int) error
+
+	health struct {
+		sync.Mutex
+		failures int       // sessions that ended in an error since the last progress
+		since    time.Time // the first of them
+		lastErr  string
+	}
+}
+
+// Health is how the poller is doing, for the staff pages.
+type Health struct {
+	Failures int       // sessions that ended in an error since mail last came in
+	Since    time.Time // when the first of them ended
+	LastErr  string
+}
+
+// Health reports the failures since the poller last made progress.
+func (p *Poller) Health() Health {
+	p.health.Lock()
+	defer p.health.Unlock()
+	return Health{Failures: p.health.failures, Since: p.health.since, LastErr: p.health.lastErr}
+}
+
+func (p *Poller) progressed() {
+	p.health.Lock()
+	p.health.failures, p.health.lastErr = 0, ""
+	p.health.Unlock()
+}
+
+func (p *Poller) failed(err error) {
+	p.health.Lock()
+	if p.health.failures == 0 {
+		p.health.since = time.Now()
+	}
+	p.health.failures++
+	p.health.lastErr = err.Error()
+	p.health.Unlock()
 }
 
 func (p *Poller) mailbox() string {
@@ -145,6 +182,9 @@ func (p *Poller) Run(ctx context.Context) error {
 		}
 		if progress {
 			delay = minB
+		}
+		if err != nil {
+			p.failed(err)
 		}
 		p.log().Warn("IMAP session ended; reconnecting", "addr", p.Addr, "mailbox", p.mailbox(), "err", err, "in", delay)
 		select {
@@ -297,11 +337,13 @@ func (p *Poller) session(ctx context.Context) (progress bool, err error) {
 		n, err := p.fetchNew(ctx, c, sel, move, round == 0)
 		if n > 0 {
 			progress = true
+			p.progressed()
 		}
 		if err != nil {
 			return progress, err
 		}
 		progress = true
+		p.progressed()
 		if err := p.wait(ctx, c, idle, newMail); err != nil {
 			return progress, err
 		}
