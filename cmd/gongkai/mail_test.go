@@ -76,7 +76,7 @@ func TestMailView(t *testing.T) {
 	if status != http.StatusOK {
 		t.Fatalf("mail view: %d\n%.800s", status, page)
 	}
-	for _, want := range []string{"待处理（4）", "自动回复和退信（1）", "已处理（0）", "垃圾邮件", "咨询", "已有案件的来信", "无法解析（需人工处理）",
+	for _, want := range []string{"待处理（4）", "自动回复和退信（1）", "已处理（0）", "垃圾邮件", "咨询", "已有案件的来信", "未找到对应案件", "无法解析（需人工处理）",
 		html.EscapeString(byKind[gongkai.KindConsultation].Subject), `href="/staff/mail"`} {
 		if !strings.Contains(page, want) {
 			t.Errorf("mail view lacks %q\n%.3000s", want, page)
