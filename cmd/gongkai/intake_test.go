@@ -3,8 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
+	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/smtp"
@@ -21,6 +25,8 @@ import (
 	"time"
 
 	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapserver"
+	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
 	gosmtp "github.com/emersion/go-smtp"
 
 	"gongkai"
@@ -30,6 +36,7 @@ import (
 	"gongkai/intake/imappoll"
 	"gongkai/internal/testkit"
 	"gongkai/store"
+	"gongkai/workday"
 )
 
 // corpusMail is one corpus message with its label.
@@ -784,3 +791,62 @@ func TestIMAPAlert(t *testing.T) {
 		t.Errorf("a handler sees the intake alert")
 	}
 }
+
+// TestIMAPOwnCA: a mailbox server whose certificate the agency's own CA
+// signed is polled over implicit TLS once imap-ca names that CA, and
+// refused (unknown authority) without it.
+func TestIMAPOwnCA(t *testing.T) {
+	serverTLS, _ := testkit.SelfSignedTLS(t)
+	ms := imapmemserver.New()
+	u := imapmemserver.NewUser("u", "p")
+	u.Create("INBOX", nil)
+	raw := []byte("Message-ID: <ca@x>\r\nFrom: a@x\r\nSubject: x\r\n\r\nx\r\n")
+	u.Append("INBOX", bytesLiteral{bytes.NewReader(raw)}, &imap.AppendOptions{})
+	ms.AddUser(u)
+	srv := imapserver.New(&imapserver.Options{NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
+		return ms.NewSession(), nil, nil
+	}, Caps: imap.CapSet{imap.CapIMAP4rev1: {}}, TLSConfig: serverTLS})
+	ln, err := tls.Listen("tcp", "127.0.0.1:0", serverTLS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+
+	caFile := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: serverTLS.Certificates[0].Certificate[0]}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "g.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	s := &caseflow.Service{DB: db, Cal: workday.New()}
+	for _, ca := range []string{"", caFile} {
+		cfg := testConfig("")
+		cfg["imap"], cfg["imap-user"], cfg["imap-password"], cfg["imap-ca"] = ln.Addr().String(), "u", "p", ca
+		a := &App{Config: cfg, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+		p, err := newIMAPPoller(a, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.Store = s
+		n, err := p.PollOnce(context.Background())
+		if ca == "" && (err == nil || !strings.Contains(err.Error(), "certificate")) {
+			t.Errorf("without imap-ca: %d, %v; want a certificate error", n, err)
+		}
+		if ca != "" && (err != nil || n != 1) {
+			t.Errorf("with imap-ca: %d, %v; want 1 stored", n, err)
+		}
+	}
+	cfg := testConfig("")
+	cfg["imap"], cfg["imap-ca"] = ln.Addr().String(), filepath.Join(t.TempDir(), "none.pem")
+	if _, err := newIMAPPoller(&App{Config: cfg}, nil, nil); err == nil || !strings.Contains(err.Error(), "imap-ca") {
+		t.Errorf("a missing CA file: %v", err)
+	}
+}
+
+type bytesLiteral struct{ *bytes.Reader }
+
+func (l bytesLiteral) Size() int64 { return int64(l.Len()) }

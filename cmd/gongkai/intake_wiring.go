@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -273,7 +274,20 @@ func newIMAPPoller(a *App, in *caseflow.Intake, wake func()) (*imappoll.Poller, 
 	default:
 		return nil, fmt.Errorf("imap-tls: %q 不是 implicit、starttls 或 none", mode)
 	}
-	return &imappoll.Poller{Addr: cfg["imap"], Username: cfg["imap-user"], Password: cfg["imap-password"],
+	var tlsConfig *tls.Config
+	if f := cfg["imap-ca"]; f != "" {
+		// A mail server with a certificate of the agency's own CA.
+		pem, err := os.ReadFile(f)
+		if err != nil {
+			return nil, fmt.Errorf("imap-ca: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("imap-ca: %s 中没有 PEM 格式的证书", f)
+		}
+		tlsConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	}
+	return &imappoll.Poller{Addr: cfg["imap"], Username: cfg["imap-user"], Password: cfg["imap-password"], TLSConfig: tlsConfig,
 		Mailbox: cfg["imap-mailbox"], TLS: mode, MoveTo: cfg["imap-move-to"], AllOnFirstPoll: cfg.Bool("imap-all"), Store: in, Wake: wake, Log: a.Log.With("worker", "imap")}, nil
 }
 
