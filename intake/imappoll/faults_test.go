@@ -452,3 +452,22 @@ func TestUnreadStaysUnread(t *testing.T) {
 		t.Errorf("INBOX %v; want message 1 left unread", got)
 	}
 }
+
+// TestRenumberedEmptyMailbox: after the server renumbered an empty
+// mailbox, the cursor takes the new UIDVALIDITY (else every round would
+// warn and read the mailbox again).
+func TestRenumberedEmptyMailbox(t *testing.T) {
+	fs := startFaulty(t, capsMove, nil)
+	s := newService(t)
+	if _, err := s.ReceiveBatch(context.Background(), nil, &caseflow.Cursor{Mailbox: "INBOX", UIDValidity: 1, LastUID: 99}); err != nil {
+		t.Fatal(err)
+	}
+	p := faultyPoller(fs, s)
+	if n, err := p.PollOnce(context.Background()); err != nil || n != 0 {
+		t.Fatalf("PollOnce: %d, %v", n, err)
+	}
+	cur, _ := s.IMAPCursor(context.Background(), "INBOX")
+	if cur.UIDValidity == 1 || cur.LastUID != 0 {
+		t.Errorf("cursor %+v, want the server's UIDVALIDITY from UID 0", cur)
+	}
+}
