@@ -459,7 +459,7 @@ func TestUnreadStaysUnread(t *testing.T) {
 func TestRenumberedEmptyMailbox(t *testing.T) {
 	fs := startFaulty(t, capsMove, nil)
 	s := newService(t)
-	if _, err := s.ReceiveBatch(context.Background(), nil, &caseflow.Cursor{Mailbox: "INBOX", UIDValidity: 1, LastUID: 99}); err != nil {
+	if _, err := s.ReceiveBatch(context.Background(), nil, &caseflow.Cursor{Mailbox: "INBOX", UIDValidity: 12345, LastUID: 99}); err != nil {
 		t.Fatal(err)
 	}
 	p := faultyPoller(fs, s)
@@ -467,7 +467,7 @@ func TestRenumberedEmptyMailbox(t *testing.T) {
 		t.Fatalf("PollOnce: %d, %v", n, err)
 	}
 	cur, _ := s.IMAPCursor(context.Background(), "INBOX")
-	if cur.UIDValidity == 1 || cur.LastUID != 0 {
+	if cur.UIDValidity == 12345 || cur.LastUID != 0 {
 		t.Errorf("cursor %+v, want the server's UIDVALIDITY from UID 0", cur)
 	}
 }
