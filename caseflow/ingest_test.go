@@ -138,6 +138,18 @@ func newIntake(t testing.TB, db *store.DB, cls Classifier) *Intake {
 	}, ReceiptEnvelope: func(c *gongkai.Case) (string, string) { return "receipt-" + c.No + "@test", "ysqgk@test" }}
 }
 
+// receiveOne prepares m and receives it alone, as the SMTP listener does,
+// and returns the stored message.
+func receiveOne(t testing.TB, in *Intake, m Incoming) *gongkai.Message {
+	t.Helper()
+	in.Prepare(&m)
+	ids, err := in.ReceiveBatch(context.Background(), []Incoming{m}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return messageOf(t, in.Cases.DB, ids[0])
+}
+
 func messageOf(t testing.TB, db *store.DB, id int64) *gongkai.Message {
 	t.Helper()
 	var m *gongkai.Message
@@ -702,12 +714,7 @@ func TestClockFromArrival(t *testing.T) {
 	arrived := time.Date(2026, 11, 27, 10, 0, 0, 0, gongkai.Beijing) // a Friday, a working day
 	m := Incoming{Raw: []byte("Message-ID: <old@x>\r\nDate: Tue, 24 Nov 2026 23:30:00 +0800\r\nFrom: zs@a.example\r\nSubject: 申请\r\n\r\n申请公开某项目预售许可证\r\n"),
 		Source: "smtp", Arrived: arrived}
-	in.Prepare(&m)
-	ids, err := in.ReceiveBatch(ctx, []Incoming{m}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	msg := messageOf(t, db, ids[0])
+	msg := receiveOne(t, in, m)
 	db.View(ctx, func(tx *store.Tx) error {
 		c, err := tx.CaseByID(msg.CaseID)
 		if err != nil {
@@ -744,13 +751,7 @@ func TestLinkOnlyTheApplicant(t *testing.T) {
 	c := seedCase(t, in.Cases, no, time.Date(2025, 2, 20, 10, 0, 0, 0, gongkai.Beijing), true)
 	receive := func(id, from, extra string) *gongkai.Message {
 		t.Helper()
-		m := []Incoming{{Raw: []byte("Message-ID: <" + id + ">\r\nFrom: " + from + "\r\n" + extra + "Subject: 关于" + no + "\r\n\r\n" + no + "\r\n"), Source: "smtp"}}
-		in.Prepare(&m[0])
-		ids, err := in.ReceiveBatch(ctx, m, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return messageOf(t, db, ids[0])
+		return receiveOne(t, in, Incoming{Raw: []byte("Message-ID: <" + id + ">\r\nFrom: " + from + "\r\n" + extra + "Subject: 关于" + no + "\r\n\r\n" + no + "\r\n"), Source: "smtp"})
 	}
 	status := func() gongkai.Status {
 		t.Helper()
@@ -818,12 +819,7 @@ func TestNoReceiptToForwarder(t *testing.T) {
 	in := newIntake(t, db, constClassifier{IsRequest: true, Nature: gongkai.KindRequest, ApplicantType: gongkai.NaturalPerson,
 		Name: "赵六", Description: "公共租赁住房配租名单"}) // no Email: the classifier found none of the applicant's
 	m := Incoming{Raw: []byte("Message-ID: <fwd@x>\r\nFrom: xxgk@xigong.example\r\nSubject: 转发：申请\r\n\r\n转来群众政府信息公开申请一件\r\n"), Source: "smtp"}
-	in.Prepare(&m)
-	ids, err := in.ReceiveBatch(ctx, []Incoming{m}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	msg := messageOf(t, db, ids[0])
+	msg := receiveOne(t, in, m)
 	db.View(ctx, func(tx *store.Tx) error {
 		out, _ := tx.OutboxForCase(msg.CaseID)
 		evs, _ := tx.Events(msg.CaseID)

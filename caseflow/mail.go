@@ -91,12 +91,17 @@ func (s *Service) MailMessage(ctx context.Context, id int64, u *gongkai.User) (*
 // with their personal data, so the reading is written to the case history.
 func (s *Service) CaseMessage(ctx context.Context, no string, id int64, u *gongkai.User) (*MailDetail, error) {
 	return s.mailDetail(ctx, id, no, func(tx *store.Tx, c *gongkai.Case) error {
-		if !u.SeesPersonalData(c) && !u.Has(gongkai.RoleAdmin) {
-			return gongkai.Errorf(gongkai.EForbidden, "只有登记员、本案承办人和管理员可以阅读来信原文")
-		}
-		return tx.AddEvent(&gongkai.Event{CaseID: c.ID, Actor: u.Username, Kind: "pii_viewed",
-			Detail: fmt.Sprintf("阅读了来信原文（来信 %d）", id)})
+		return readCaseMessage(tx, c, u, id, "阅读来信原文")
 	})
+}
+
+// readCaseMessage lets u read the letters of case c — the registrar, the
+// case's handler, admins — and writes the reading (what) to its history.
+func readCaseMessage(tx *store.Tx, c *gongkai.Case, u *gongkai.User, id int64, what string) error {
+	if !u.SeesPersonalData(c) && !u.Has(gongkai.RoleAdmin) {
+		return gongkai.Errorf(gongkai.EForbidden, "只有登记员、本案承办人和管理员可以%s", what)
+	}
+	return tx.AddEvent(&gongkai.Event{CaseID: c.ID, Actor: u.Username, Kind: "pii_viewed", Detail: fmt.Sprintf("%s（来信 %d）", what, id)})
 }
 
 // mailDetail loads message id; with no, only when it belongs to that case,
@@ -170,11 +175,7 @@ func (s *Service) CaseMessageRaw(ctx context.Context, no string, id int64, u *go
 		if m.CaseID != c.ID {
 			return gongkai.Errorf(gongkai.ENotFound, "案件 %s 没有这封来信", no)
 		}
-		if !u.SeesPersonalData(c) && !u.Has(gongkai.RoleAdmin) {
-			return gongkai.Errorf(gongkai.EForbidden, "只有登记员、本案承办人和管理员可以下载来信原件")
-		}
-		if err := tx.AddEvent(&gongkai.Event{CaseID: c.ID, Actor: u.Username, Kind: "pii_viewed",
-			Detail: fmt.Sprintf("下载了来信原件（来信 %d）", id)}); err != nil {
+		if err := readCaseMessage(tx, c, u, id, "下载来信原件"); err != nil {
 			return err
 		}
 		raw, _, err = tx.MessageRaw(id)
