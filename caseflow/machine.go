@@ -63,6 +63,15 @@ func Apply(c *gongkai.Case, in Input, cal Calendar) ([]gongkai.Event, error) {
 	if floor := earlier(lastClockDate(c), today); !floor.IsZero() && on.Before(floor) && in.Action != ActRecordAppeal {
 		return nil, invalid("on", "日期%s早于本案上一次计时节点（%s），请核对", on, floor)
 	}
+	// A decision on the answer or its deadline cannot be dated before the
+	// last step recorded on the case: an extension approved "before" the
+	// deadline that had passed when the request was entered, an answer
+	// "sent" before it was drafted (RULES.md §3.3, §3.4).
+	if decides(in.Action) && !c.UpdatedAt.IsZero() {
+		if last := gongkai.DateOf(c.UpdatedAt); on.Before(last) {
+			return nil, invalid("on", "日期%s早于本案上一步的登记日（%s）：延期和答复不能倒签", on, last)
+		}
+	}
 	if in.Days < 0 || in.Days > MaxWindowDays {
 		return nil, invalid("days", "期限应为1至%d个工作日", MaxWindowDays)
 	}
@@ -71,6 +80,12 @@ func Apply(c *gongkai.Case, in Input, cal Calendar) ([]gongkai.Event, error) {
 	t := &step{c: &n, in: in, on: on, cal: cal}
 	if err := handlers[in.Action](t); err != nil {
 		return nil, err
+	}
+	if on.Before(today) {
+		// Recorded today for an earlier day: the history says both.
+		for i := range t.events {
+			t.events[i].Detail += fmt.Sprintf("（生效日期%s）", on.Chinese())
+		}
 	}
 	due, err := Due(&n, cal)
 	if err != nil {
@@ -206,6 +221,16 @@ func handles(c *gongkai.Case, u *gongkai.User) bool {
 
 // lastClockDate is the latest date the case's clock has recorded; no action
 // can take effect before it.
+// decides reports whether a is a decision on the answer or its deadline,
+// which cannot be dated before the last step recorded on the case.
+func decides(a Action) bool {
+	switch a {
+	case ActRequestExtension, ActApproveExtension, ActDraftAnswer, ActApproveAnswer, ActSendAnswer:
+		return true
+	}
+	return false
+}
+
 func lastClockDate(c *gongkai.Case) gongkai.Date {
 	d := c.ClockFrom
 	if c.AnsweredOn.After(d) {

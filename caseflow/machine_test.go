@@ -407,3 +407,44 @@ func TestAllowedOn(t *testing.T) {
 		}
 	}
 }
+
+// TestNoBackdatedDecisions: an extension or an answer cannot be dated
+// before the last step recorded on the case (an extension "approved" before
+// a deadline that had passed when it was asked for, an answer "sent" on a
+// day before it was drafted); an action dated earlier than the day it is
+// recorded says both in the history.
+func TestNoBackdatedDecisions(t *testing.T) {
+	cal := loadTestCal(t)
+	c := newCase(t, cal) // received 2024-09-27, due 2024-10-30
+	do := func(in Input) ([]gongkai.Event, error) { t.Helper(); return Apply(c, in, cal) }
+	mustDo := func(in Input) []gongkai.Event {
+		t.Helper()
+		evs, err := do(in)
+		if err != nil {
+			t.Fatalf("%s: %v", in.Action, err)
+		}
+		return evs
+	}
+	mustDo(Input{Action: ActRegister, Actor: reg, Now: at("2024-09-27"), Department: dept, Assignee: "hd"})
+	// Recorded on 11-05, after the due date, but dated 10-28.
+	_, err := do(Input{Action: ActRequestExtension, Actor: hd, Now: at("2024-11-05"), On: gongkai.MustDate("2024-10-28"), Reason: "档案多"})
+	if err != nil {
+		t.Fatalf("an extension request dated after the last step: %v", err)
+	}
+	if _, err := do(Input{Action: ActApproveExtension, Actor: ap, Now: at("2024-11-06"), On: gongkai.MustDate("2024-10-29"), Reason: "同意"}); gongkai.ErrorKind(err) != gongkai.EInvalid || !strings.Contains(err.Error(), "倒签") {
+		t.Errorf("an approval dated before the request was recorded: %v, want refused", err)
+	}
+	// The answer: drafted on 11-06, "sent" on 10-01.
+	c2 := newCase(t, cal)
+	c = c2
+	mustDo(Input{Action: ActRegister, Actor: reg, Now: at("2024-09-27"), Department: dept, Assignee: "hd"})
+	mustDo(Input{Action: ActDraftAnswer, Actor: hd, Now: at("2024-10-21"), Result: gongkai.ResultDisclosed})
+	mustDo(Input{Action: ActApproveAnswer, Actor: ap, Now: at("2024-10-22")})
+	if _, err := do(Input{Action: ActSendAnswer, Actor: reg, Now: at("2024-10-23"), On: gongkai.MustDate("2024-10-08")}); gongkai.ErrorKind(err) != gongkai.EInvalid {
+		t.Errorf("an answer dated before its approval was recorded: %v, want refused", err)
+	}
+	evs := mustDo(Input{Action: ActSendAnswer, Actor: reg, Now: at("2024-10-24"), On: gongkai.MustDate("2024-10-22")})
+	if !strings.Contains(evs[0].Detail, "生效日期2024年10月22日") {
+		t.Errorf("a backdated step's history %q does not say its date", evs[0].Detail)
+	}
+}
