@@ -3,7 +3,9 @@ package caseflow
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -75,6 +77,14 @@ func (s *Service) FileReceived(ctx context.Context, app gongkai.Application, ch 
 	raw, err := json.Marshal(app)
 	if err != nil {
 		return nil, false, fmt.Errorf("caseflow: encode application: %w", err)
+	}
+	if idemKey != "" {
+		// The key finds the first case only for the same application: the
+		// same key with another application (a client that reuses keys, a
+		// form sent again after Back with something else in it) files it,
+		// instead of answering with somebody else's case and 查询码.
+		sum := sha256.Sum256(raw)
+		idemKey += ":" + hex.EncodeToString(sum[:8])
 	}
 	// Classify before the write transaction: the single writer should not
 	// wait on CPU work.

@@ -477,3 +477,37 @@ func BenchmarkFileAPI(b *testing.B) {
 	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "requests/s")
 }
+
+// TestIdempotencyKeyBoundToContent: an Idempotency-Key (API) or a form's
+// submission id finds the first case only for the same application: sent
+// again with another application, it files that one — never answering one
+// applicant with another's case and 查询码.
+func TestIdempotencyKeyBoundToContent(t *testing.T) {
+	ta := startApp(t, testConfig(filepath.Join(t.TempDir(), "g.db")))
+	post := func(app map[string]string) (int, map[string]any) {
+		t.Helper()
+		req, _ := http.NewRequest("POST", ta.URL+"/api/v1/requests", bytes.NewReader(mustJSON(app)))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Idempotency-Key", "k-1")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var m map[string]any
+		json.NewDecoder(resp.Body).Decode(&m)
+		return resp.StatusCode, m
+	}
+	a := validApplication()
+	s1, r1 := post(a)
+	s2, r2 := post(a)
+	if s1 != 201 || s2 != 200 || r1["case_no"] != r2["case_no"] {
+		t.Errorf("the same application twice: %d %v, %d %v; want one case", s1, r1["case_no"], s2, r2["case_no"])
+	}
+	b := validApplication()
+	b["name"], b["id_number"], b["description"] = "李四", "11010519491231002X", "另一份文件：2023年度保障性住房分配名单"
+	s3, r3 := post(b)
+	if s3 != 201 || r3["case_no"] == r1["case_no"] || r3["query_code"] == r1["query_code"] {
+		t.Errorf("another application under the same key: %d %v; want a case of its own", s3, r3)
+	}
+}
