@@ -40,6 +40,11 @@ type Server struct {
 	FileRate int
 	// Secure marks cookies Secure (set when served over HTTPS).
 	Secure bool
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the client (addresses or CIDR ranges); none = the connection's own
+	// address, so that a client cannot name itself anew for each filing
+	// and slip past the rate limit.
+	TrustedProxies []string
 	// Extra lets other parts (chat-bot, report, replies) add their routes.
 	Extra []func(r *gin.Engine, s *Server)
 	// Alerts are problems registrars and admins must see on every page
@@ -61,6 +66,9 @@ func (s *Server) Handler() (http.Handler, error) {
 	s.limiter = newRateLimiter(s.FileRate, time.Minute)
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
+	if err := r.SetTrustedProxies(s.TrustedProxies); err != nil {
+		return nil, fmt.Errorf("web: trusted proxies: %w", err)
+	}
 	r.Use(s.recoverer, securityHeaders, s.maxBody)
 	r.HandleMethodNotAllowed = true
 	r.NoRoute(func(c *gin.Context) { s.errorPage(c, http.StatusNotFound, "页面不存在") })

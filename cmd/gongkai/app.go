@@ -73,7 +73,8 @@ func NewApp(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	}
 	a.Cases = &caseflow.Service{DB: db, Cal: a.Cal, Log: log}
 	a.Staff = &staff.Service{DB: db}
-	a.Web = &web.Server{Cases: a.Cases, Staff: a.Staff, Log: log, Agency: cfg["agency"], FileRate: cfg.Int("file-rate"), Secure: cfg.Bool("secure-cookies")}
+	a.Web = &web.Server{Cases: a.Cases, Staff: a.Staff, Log: log, Agency: cfg["agency"], FileRate: cfg.Int("file-rate"), Secure: cfg.Bool("secure-cookies"),
+		TrustedProxies: splitList(cfg["trusted-proxies"])}
 	if cfg.Bool("daily") {
 		a.workers = append(a.workers, worker{"daily", func(ctx context.Context) error { return a.Cases.RunDailyWorker(ctx, a.Notify) }})
 	}

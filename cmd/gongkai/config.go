@@ -46,6 +46,7 @@ var Options = []Option{
 	{"admin-password", "GONGKAI_ADMIN_PASSWORD", "", true, "首次启动时创建 admin 账户的密码"},
 	{"calendar", "GONGKAI_CALENDAR", "", false, "补充的节假日安排文件"},
 	{"secure-cookies", "GONGKAI_SECURE_COOKIES", "false", false, "经 HTTPS 提供服务时设为 true"},
+	{"trusted-proxies", "GONGKAI_TRUSTED_PROXIES", "", false, "前置反向代理的地址（逗号分隔，可写网段）；只有来自这些地址的 X-Forwarded-For 才被采信，空则一律不采信"},
 	{"daily", "GONGKAI_DAILY", "true", false, "每个工作日早8点发送期限提醒并记录逾期未补正、未缴费（false 为关闭）"},
 }
 

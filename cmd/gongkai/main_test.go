@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -376,6 +377,34 @@ func TestRateLimit(t *testing.T) {
 	}
 	if statuses[0] != 201 || statuses[1] != 201 || statuses[2] != 429 {
 		t.Errorf("statuses %v, want [201 201 429]", statuses)
+	}
+	// A client that names itself anew in X-Forwarded-For is still itself,
+	// unless it is a trusted proxy (then the header names the client).
+	for _, proxies := range []string{"", "127.0.0.1"} {
+		cfg := testConfig(filepath.Join(t.TempDir(), "g.db"))
+		cfg["file-rate"], cfg["trusted-proxies"] = "1", proxies
+		ta := startApp(t, cfg)
+		var got []int
+		for i := range 3 {
+			app := validApplication()
+			app["description"] = fmt.Sprintf("第%d份：2024年西工区翠湖名苑项目预售许可证", i)
+			req, _ := http.NewRequest("POST", ta.URL+"/api/v1/requests", bytes.NewReader(mustJSON(app)))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("X-Forwarded-For", fmt.Sprintf("10.0.0.%d", i+1))
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			got = append(got, resp.StatusCode)
+		}
+		want := []int{201, 429, 429}
+		if proxies != "" {
+			want = []int{201, 201, 201}
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("trusted proxies %q: statuses %v, want %v", proxies, got, want)
+		}
 	}
 }
 
