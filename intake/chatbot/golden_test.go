@@ -185,3 +185,29 @@ func TestChatTranscripts(t *testing.T) {
 		})
 	}
 }
+
+// TestNamesAsked: asked for the name, the bot takes any name a person may
+// have — a rare surname, a minority name with its "·", a name in Latin
+// letters — as the web form does, and not a confirmation or a question.
+func TestNamesAsked(t *testing.T) {
+	for _, tc := range []struct{ say, want string }{
+		{"张三", "张三"}, {"禤文", "禤文"}, {"訾建", "訾建"}, {"逄军", "逄军"}, {"我叫隗强", "隗强"},
+		{"买买提·艾力", "买买提·艾力"}, {"迪丽热巴·迪力木拉提", "迪丽热巴·迪力木拉提"}, {"爱新觉罗·启星", "爱新觉罗·启星"},
+		{"阿卜杜热西提", "阿卜杜热西提"}, {"John Smith", "John Smith"}, {"Li Ming", "Li Ming"},
+		{"好的", ""}, {"13800000000", ""},
+	} {
+		var filed []gongkai.Application
+		e := testEngine(t, &filed)
+		st := State{ID: "test"}
+		ctx := context.Background()
+		e.Turn(ctx, &st, "申请公开2024年西工区翠湖名苑项目3号楼预售许可证")
+		e.Turn(ctx, &st, "个人")
+		if st.Asking != "name" {
+			t.Fatalf("after the applicant type the bot asks for %q, want name", st.Asking)
+		}
+		r := e.Turn(ctx, &st, tc.say)
+		if st.App.Name != tc.want {
+			t.Errorf("%q: name %q (bot: %s), want %q", tc.say, st.App.Name, r.Text, tc.want)
+		}
+	}
+}

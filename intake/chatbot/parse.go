@@ -111,6 +111,27 @@ func clauses(m string) []clause {
 }
 
 // isName reports a personal name, with the classifier's surname list.
+// reBareName is a name given alone when the bot asked for it: a Chinese
+// name of two to six characters (rare surnames too: 禤文, 訾建), a name with
+// its "·" (买买提·艾力, 爱新觉罗·启星), or one in Latin letters (John
+// Smith) — not a sentence, a number or an address.
+var reBareName = regexp.MustCompile(`^(?:\p{Han}{2,6}(?:[·•・.．]\p{Han}{1,10}){0,3}|[A-Za-z][A-Za-z .'\-]{0,58}[A-Za-z.])$`)
+
+// bareName is the name in an answer to "what is your name", or "".
+func bareName(v string) string {
+	v = strings.TrimSpace(v)
+	for _, p := range []string{"我的名字是", "名字是", "姓名是", "姓名：", "姓名:", "我叫", "我是"} {
+		if strings.HasPrefix(v, p) {
+			v = strings.TrimSpace(strings.TrimPrefix(v, p))
+			break
+		}
+	}
+	if reBareName.MatchString(v) {
+		return v
+	}
+	return ""
+}
+
 func isName(v string) bool {
 	if !reHanName.MatchString(v) {
 		return false
@@ -380,8 +401,13 @@ func (e *Engine) bare(st *State, f *found, field, v string) {
 	}
 	switch field {
 	case "name", "legal_rep":
-		if isName(v) {
-			f.set(field, v)
+		for _, k := range []string{"confirm", "deny", "ack", "greeting", "insist", "question"} {
+			if l.isAll(k, v) {
+				return
+			}
+		}
+		if n := bareName(v); n != "" {
+			f.set(field, n)
 		}
 	case "description":
 		for _, k := range []string{"confirm", "deny", "ack", "greeting", "insist", "question"} {
