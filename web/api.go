@@ -79,7 +79,9 @@ func (s *Server) apiFile(c *gin.Context) {
 // apiTrack is GET /api/v1/requests/{case_no}?code=… ; unknown number and
 // wrong code give the same 404.
 func (s *Server) apiTrack(c *gin.Context) {
-	cs, evs, err := s.Cases.Track(c.Request.Context(), c.Param("no"), c.Query("code"))
+	// As the status page: 受理编号 and 查询码 in either case, spaces around.
+	no, code := strings.ToUpper(strings.TrimSpace(c.Param("no"))), strings.ToUpper(strings.TrimSpace(c.Query("code")))
+	cs, evs, err := s.Cases.Track(c.Request.Context(), no, code)
 	if err != nil {
 		if gongkai.ErrorKind(err) == gongkai.ENotFound {
 			c.JSON(http.StatusNotFound, gin.H{"error": "受理编号或查询码不正确"})

@@ -229,7 +229,33 @@ func (s *Server) errorPage(c *gin.Context, status int, msg string) {
 		c.JSON(status, gin.H{"error": msg})
 		return
 	}
-	s.Render(c, status, "error", gin.H{"Title": http.StatusText(status), "Message": msg, "Status": status})
+	s.Render(c, status, "error", gin.H{"Title": statusTitle(status), "Message": msg, "Status": status})
+}
+
+// statusTitle names an error status in plain Chinese for the page title.
+func statusTitle(status int) string {
+	switch status {
+	case http.StatusBadRequest:
+		return "请求有误"
+	case http.StatusForbidden:
+		return "无权访问"
+	case http.StatusNotFound:
+		return "未找到"
+	case http.StatusMethodNotAllowed:
+		return "不支持的操作"
+	case http.StatusConflict:
+		return "无法进行此操作"
+	case http.StatusRequestEntityTooLarge:
+		return "内容过大"
+	case http.StatusUnprocessableEntity:
+		return "内容有误"
+	case http.StatusTooManyRequests:
+		return "操作过于频繁"
+	}
+	if status >= 500 {
+		return "系统暂时出错"
+	}
+	return "出错了"
 }
 
 // fail maps a service error to a status once (STYLE.md habit 6).

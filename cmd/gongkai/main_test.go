@@ -533,6 +533,10 @@ func TestIdempotencyKeyBoundToContent(t *testing.T) {
 	if s1 != 201 || s2 != 200 || r1["case_no"] != r2["case_no"] {
 		t.Errorf("the same application twice: %d %v, %d %v; want one case", s1, r1["case_no"], s2, r2["case_no"])
 	}
+	// The status API takes the number and the code in either case.
+	if status, body := get(t, browser(t), ta.URL+"/api/v1/requests/"+strings.ToLower(r1["case_no"].(string))+"?code="+strings.ToLower(r1["query_code"].(string))); status != http.StatusOK || !strings.Contains(body, "received_on") {
+		t.Errorf("status in lower case: %d %s", status, body)
+	}
 	b := validApplication()
 	b["name"], b["id_number"], b["description"] = "李四", "11010519491231002X", "另一份文件：2023年度保障性住房分配名单"
 	s3, r3 := post(b)
