@@ -32,6 +32,17 @@ func newLetters(t *testing.T) (*caseflow.Letters, *caseflow.Service, *time.Time)
 	now := time.Date(2025, 3, 3, 9, 0, 0, 0, gongkai.Beijing)
 	s := newService(t, &now)
 	l := &caseflow.Letters{Cases: s, Agency: replies.SampleAgency()}
+	// The staff the tests assign cases to.
+	if err := s.DB.Update(context.Background(), func(tx *store.Tx) error {
+		for _, u := range []*gongkai.User{lReg, lHand, lOther, lBoss, lAdmin} {
+			if err := tx.CreateUser(u, "x"); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
 	return l, s, &now
 }
 
@@ -235,6 +246,9 @@ func TestLetterApproveOwnDraft(t *testing.T) {
 	ctx := context.Background()
 	l, s, _ := newLetters(t)
 	hap := user("hap", "城建科", gongkai.RoleHandler, gongkai.RoleApprover)
+	if err := s.DB.Update(ctx, func(tx *store.Tx) error { return tx.CreateUser(hap, "x") }); err != nil {
+		t.Fatal(err)
+	}
 	c := fileCase(t, s)
 	for _, in := range []caseflow.Input{{Action: caseflow.ActRegister, Actor: lReg}, {Action: caseflow.ActAssign, Actor: lReg, Department: "城建科", Assignee: "hap"},
 		{Action: caseflow.ActDraftAnswer, Actor: hap, Result: gongkai.ResultNotHeld}} {

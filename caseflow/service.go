@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"time"
 
 	"gongkai"
@@ -255,6 +256,9 @@ func (s *Service) Act(ctx context.Context, no string, in Input) (*gongkai.Case, 
 		if in.Now.IsZero() {
 			in.Now = tx.Now
 		}
+		if err := checkAssignee(tx, in); err != nil {
+			return err
+		}
 		return actTx(tx, c, in, s.Cal)
 	})
 	if err != nil {
@@ -281,6 +285,30 @@ func (s *Service) Message(ctx context.Context, id int64) (*gongkai.Message, erro
 // the case update and the history rows. Service.Act, letters (a letter
 // leaving and the case concluding are one commit) and intake (a correction
 // received by mail) all go through it.
+// checkAssignee refuses to hand a case to somebody who cannot work on it:
+// no such user, an account switched off, no handler role, or a handler of
+// another 股室 than the one named.
+func checkAssignee(tx *store.Tx, in Input) error {
+	if (in.Action != ActAssign && in.Action != ActRegister) || strings.TrimSpace(in.Assignee) == "" {
+		return nil
+	}
+	name := strings.TrimSpace(in.Assignee)
+	u, _, err := tx.UserByUsername(name)
+	switch {
+	case gongkai.ErrorKind(err) == gongkai.ENotFound:
+		return invalid("assignee", "没有用户名为“%s”的工作人员", name)
+	case err != nil:
+		return err
+	case !u.Active:
+		return invalid("assignee", "“%s”的账号已停用，不能承办", name)
+	case !u.Has(gongkai.RoleHandler):
+		return invalid("assignee", "“%s”没有承办人角色，不能承办案件", name)
+	case u.Department != "" && strings.TrimSpace(in.Department) != "" && u.Department != strings.TrimSpace(in.Department):
+		return invalid("assignee", "“%s”属于“%s”，不是“%s”", name, u.Department, strings.TrimSpace(in.Department))
+	}
+	return nil
+}
+
 func actTx(tx *store.Tx, c *gongkai.Case, in Input, cal Calendar) error {
 	evs, err := Apply(c, in, cal)
 	if err != nil {

@@ -115,3 +115,34 @@ func TestInboxWalk(t *testing.T) {
 		t.Errorf("public history: %s", body)
 	}
 }
+
+// TestAssignOnlyHandlers: a case is handed only to a handler who exists,
+// is active and belongs to the 股室 named; anything else is refused with
+// the reason, and the case stays as it was.
+func TestAssignOnlyHandlers(t *testing.T) {
+	ta := startApp(t, testConfig(filepath.Join(t.TempDir(), "g.db")))
+	ta.addUser(t, "reg", gongkai.RoleRegistrar)
+	ta.addUser(t, "hand", gongkai.RoleHandler)
+	ta.addUser(t, "boss", gongkai.RoleApprover)
+	status, res := postJSON(t, ta.URL+"/api/v1/requests", "application/json", mustJSON(validApplication()))
+	if status != 201 {
+		t.Fatalf("file: %d", status)
+	}
+	no := res["case_no"].(string)
+	reg := login(t, ta, "reg")
+	if status, _ := act(t, ta, reg, no, "register", nil); status != http.StatusSeeOther {
+		t.Fatalf("register: %d", status)
+	}
+	for _, tc := range []struct{ assignee, want string }{
+		{"nobody", "没有用户名为"},
+		{"boss", "没有承办人角色"},
+	} {
+		status, body := act(t, ta, reg, no, "assign", map[string]string{"department": "办公室", "assignee": tc.assignee})
+		if status != http.StatusUnprocessableEntity || !strings.Contains(body, tc.want) {
+			t.Errorf("assign to %s: %d, want 422 %q", tc.assignee, status, tc.want)
+		}
+	}
+	if status, _ := act(t, ta, reg, no, "assign", map[string]string{"department": "办公室", "assignee": "hand"}); status != http.StatusSeeOther {
+		t.Errorf("assign to a handler: %d", status)
+	}
+}
