@@ -145,4 +145,19 @@ func TestAssignOnlyHandlers(t *testing.T) {
 	if status, _ := act(t, ta, reg, no, "assign", map[string]string{"department": "办公室", "assignee": "hand"}); status != http.StatusSeeOther {
 		t.Errorf("assign to a handler: %d", status)
 	}
+	// The 补正 period is typed on the page (RULES.md §3.5: editable per case).
+	if _, page := get(t, reg, ta.URL+"/staff/cases/"+no); !strings.Contains(page, `name="days"`) {
+		t.Errorf("the case page offers no period to type")
+	}
+	if status, _ := act(t, ta, reg, no, "request_correction", map[string]string{"days": "10"}); status != http.StatusSeeOther {
+		t.Fatalf("补正 with a 10-day period: %d", status)
+	}
+	d, err := ta.Cases.CaseDetail(t.Context(), no, &gongkai.User{Username: "t", Roles: []gongkai.Role{gongkai.RoleAdmin}, Active: true}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := ta.Cal.AddWorkdays(d.Case.ClockFrom, 10)
+	if err != nil || !d.Case.CorrectionDue.Equal(want) {
+		t.Errorf("补正期限 %s, want %s (10 working days), %v", d.Case.CorrectionDue, want, err)
+	}
 }
