@@ -39,7 +39,7 @@ func testEngine(t testing.TB, filed *[]gongkai.Application) *Engine {
 		if errs := app.Validate(testNow); len(errs) > 0 {
 			return Filed{}, gongkai.Invalid(errs)
 		}
-		if !strings.HasPrefix(key, "chat:test") {
+		if !strings.HasPrefix(key, "chat:") || len(key) <= len("chat:") {
 			t.Errorf("idempotency key %q, want chat:<session>", key)
 		}
 		*filed = append(*filed, app)

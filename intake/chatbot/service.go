@@ -67,6 +67,9 @@ type Result struct {
 // DefaultTTL is how long an abandoned conversation is kept.
 const DefaultTTL = 2 * time.Hour
 
+// FiledTTL is how long a conversation is kept once it filed its application.
+const FiledTTL = 10 * time.Minute
+
 func (s *Service) now() time.Time {
 	if s.Now != nil {
 		return s.Now()
@@ -148,7 +151,13 @@ func (s *Service) Turn(ctx context.Context, id, text string) (Result, error) {
 		return Result{}, fmt.Errorf("chatbot: encode session state: %w", err)
 	}
 	lines := []Line{{At: now, Role: RoleUser, Text: gongkai.Clean(text)}, {At: now, Role: RoleBot, Text: r.Text}}
-	if err := s.Sessions.Save(ctx, id, raw, st.CaseID, now.Add(s.ttl()), lines); err != nil {
+	expires := now.Add(s.ttl())
+	if r.Done {
+		// Filed: the conversation, with the ID number and the 查询码 in it,
+		// is not left on the screen of a shared computer for hours.
+		expires = now.Add(min(s.ttl(), FiledTTL))
+	}
+	if err := s.Sessions.Save(ctx, id, raw, st.CaseID, expires, lines); err != nil {
 		return Result{}, err
 	}
 	if s.Log != nil {

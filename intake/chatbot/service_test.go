@@ -91,3 +91,25 @@ func TestChatService(t *testing.T) {
 		t.Errorf("expired transcript still readable: %+v", lines)
 	}
 }
+
+// TestFiledConversationCleared: once the application is filed, the
+// conversation (ID number, phone, 查询码) is gone after FiledTTL, not after
+// the two hours an unfinished one is kept.
+func TestFiledConversationCleared(t *testing.T) {
+	var filed []gongkai.Application
+	now := testNow
+	svc := &Service{Engine: testEngine(t, &filed), Sessions: newMem(), Now: func() time.Time { return now }}
+	ctx := context.Background()
+	r, _ := svc.Turn(ctx, "", "我叫张三，身份证号110101199003074477，电话13800000000，邮箱zhangsan@example.com，申请公开2024年西工区翠湖名苑项目3号楼商品房预售许可证，通过电子邮件发给我")
+	r, err := svc.Turn(ctx, r.Session, "确认提交")
+	if err != nil || !r.Done {
+		t.Fatalf("filing: %+v %v", r, err)
+	}
+	if lines, _ := svc.Transcript(ctx, r.Session); len(lines) == 0 {
+		t.Fatal("the receipt is not shown right after filing")
+	}
+	now = now.Add(FiledTTL + time.Second)
+	if lines, _ := svc.Transcript(ctx, r.Session); len(lines) != 0 {
+		t.Errorf("the filed conversation is still readable after %v", FiledTTL)
+	}
+}
