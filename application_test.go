@@ -24,6 +24,8 @@ func TestApplicationValidate(t *testing.T) {
 		{"post needs an address", func(a *Application) { a.Delivery = "邮寄" }, []string{"address"}},
 		{"email delivery needs an email", func(a *Application) { a.Email = "" }, []string{"email"}},
 		{"passport: format only", func(a *Application) { a.IDType, a.IDNumber = "护照", "E12345678" }, nil},
+		{"old 15-digit 身份证 accepted (RULES.md §6.3)", func(a *Application) { a.IDNumber = "110105491231002" }, nil},
+		{"15 digits on a 居住证 are not", func(a *Application) { a.IDType, a.IDNumber = "港澳居民居住证", "810000940823002" }, []string{"id_number"}},
 		{"unknown type", func(a *Application) { a.ApplicantType = "公司" }, []string{"applicant_type"}},
 		{"organisation", func(a *Application) {
 			a.ApplicantType, a.OrgName, a.CreditCode, a.IDNumber = "商业企业", "洛阳某置业有限公司", "91350100M000100Y43", ""

@@ -90,6 +90,14 @@ func IDCheckDigit(first17 string) byte {
 	return "10X98765432"[s%11]
 }
 
+// IsOldIDNumber reports whether s is a first-generation 15-digit 身份证
+// number (no check digit; CheckIDNumber calls it invalid, as the corpus
+// labels do, but an application with one is accepted, RULES.md §6.3).
+func IsOldIDNumber(s string) bool {
+	n := NormalizeDigits(s)
+	return len(n) == 15 && allDigits(n)
+}
+
 // ValidIDNumber reports whether s is a valid 18-character GB 11643 number.
 func ValidIDNumber(s string) bool { return CheckIDNumber(s, time.Now()).Valid }
 
