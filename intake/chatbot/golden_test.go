@@ -211,3 +211,28 @@ func TestNamesAsked(t *testing.T) {
 		}
 	}
 }
+
+// TestIDTypesNamed: an 18-character number given with the name of its
+// document is filed under that document, not as a 居民身份证.
+func TestIDTypesNamed(t *testing.T) {
+	for _, tc := range []struct{ say, typ, num string }{
+		{"港澳居民居住证 810000199408230021", "港澳居民居住证", "810000199408230021"},
+		{"身份证号110101199003074477", "居民身份证", "110101199003074477"},
+	} {
+		var filed []gongkai.Application
+		e := testEngine(t, &filed)
+		st := State{ID: "test"}
+		ctx := context.Background()
+		e.Turn(ctx, &st, "申请公开2024年西工区翠湖名苑项目3号楼预售许可证")
+		e.Turn(ctx, &st, "个人")
+		e.Turn(ctx, &st, "张三")
+		r := e.Turn(ctx, &st, tc.say)
+		got := st.App.IDType
+		if got == "" {
+			got = "居民身份证"
+		}
+		if got != tc.typ || st.App.IDNumber != tc.num {
+			t.Errorf("%q: %s %s (bot: %s), want %s %s", tc.say, got, st.App.IDNumber, r.Text, tc.typ, tc.num)
+		}
+	}
+}

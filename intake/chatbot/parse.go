@@ -246,9 +246,16 @@ func (e *Engine) parse(st *State, m string) found {
 	if !f.has("name") && ex.Name != "" && !strings.HasPrefix(ex.Evidence["name"], "落款") && ex.Name != f.vals["legal_rep"] {
 		f.set("name", ex.Name)
 	}
-	if ex.IDType != "" && ex.IDType != "居民身份证" && ex.IDNumber != "" && !f.has("id_number") {
-		f.set("id_number", ex.IDNumber)
-		f.set("id_type", ex.IDType)
+	if ex.IDType != "" && ex.IDType != "居民身份证" && ex.IDNumber != "" {
+		switch {
+		case !f.has("id_number"):
+			f.set("id_number", ex.IDNumber)
+			f.set("id_type", ex.IDType)
+		case strings.EqualFold(f.vals["id_number"], ex.IDNumber) && !f.has("id_type"):
+			// The 18-character number was taken above; the words before
+			// it name its document (港澳居民居住证, 外国人永久居留身份证…).
+			f.set("id_type", ex.IDType)
+		}
 	}
 	if !f.has("org_name") && ex.OrgName != "" && l.slotMatches("org_name", ex.OrgName) {
 		f.set("org_name", ex.OrgName)
