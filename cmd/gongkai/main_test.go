@@ -544,3 +544,30 @@ func TestIdempotencyKeyBoundToContent(t *testing.T) {
 		t.Errorf("another application under the same key: %d %v; want a case of its own", s3, r3)
 	}
 }
+
+// TestFormDefaultFollowsDelivery: the form's 提供形式 starts on "按获取方式
+// 确定", so a citizen who picks e-mail and leaves it files 电子文档, not
+// 纸质文本 by accident.
+func TestFormDefaultFollowsDelivery(t *testing.T) {
+	ta := startApp(t, testConfig(filepath.Join(t.TempDir(), "g.db")))
+	cit := browser(t)
+	_, page := get(t, cit, ta.URL+"/")
+	if !strings.Contains(page, `<option value="" selected>按获取方式确定`) {
+		t.Fatalf("the form's 提供形式 does not start on 按获取方式确定")
+	}
+	form := hidden(t, page)
+	for k, v := range validApplication() { // delivery 电子邮件, no 提供形式 chosen
+		form.Set(k, v)
+	}
+	form.Set("form", "")
+	if status, body, _ := postForm(t, cit, ta.URL+"/apply", form); status != http.StatusCreated {
+		t.Fatalf("filing: %d\n%.500s", status, body)
+	}
+	ta.DB.View(context.Background(), func(tx *store.Tx) error {
+		cs, _ := tx.Cases(store.CaseFilter{})
+		if len(cs) != 1 || cs[0].Form != "电子文档" {
+			t.Errorf("cases %v; want one with 提供形式 电子文档", cs)
+		}
+		return nil
+	})
+}
