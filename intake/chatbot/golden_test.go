@@ -236,3 +236,24 @@ func TestIDTypesNamed(t *testing.T) {
 		}
 	}
 }
+
+// TestAddressWithPostcode: asked for the address (and the postcode with
+// it), an answer giving both keeps both.
+func TestAddressWithPostcode(t *testing.T) {
+	for _, say := range []string{"洛阳市西工区中州中路1号 邮编471000", "洛阳市西工区中州中路1号，邮编471000"} {
+		var filed []gongkai.Application
+		e := testEngine(t, &filed)
+		st := State{ID: "test"}
+		ctx := context.Background()
+		for _, m := range []string{"我叫张三，身份证号110101199003074477，电话13800000000，申请公开2024年西工区翠湖名苑项目3号楼预售许可证", "邮寄"} {
+			e.Turn(ctx, &st, m)
+		}
+		if st.Asking != "address" {
+			t.Fatalf("after 邮寄 the bot asks for %q, want address", st.Asking)
+		}
+		r := e.Turn(ctx, &st, say)
+		if st.App.Address != "洛阳市西工区中州中路1号" || st.App.Postcode != "471000" {
+			t.Errorf("%q: address %q postcode %q (bot: %s)", say, st.App.Address, st.App.Postcode, r.Text)
+		}
+	}
+}

@@ -57,17 +57,18 @@ func (f *found) empty() bool { return len(f.vals) == 0 && f.kind == "" && f.typ 
 // The description is also taken from a correction ("所需信息写错了，应该是…").
 
 var (
-	reEmail    = regexp.MustCompile(`[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}`)
-	reCaseNo   = regexp.MustCompile(`(?i)GK-\d{4}-\d{6}`)
-	reQCode    = regexp.MustCompile(`(?i)(?:^|[^A-Za-z0-9])([2-9A-HJKMNP-Z]{8})(?:$|[^A-Za-z0-9])`)
-	reToken    = regexp.MustCompile(`[0-9A-Za-z]{15,20}`)
-	reMobile   = regexp.MustCompile(`(?:\+?86[- ]?)?1[3-9]\d[- ]?\d{4}[- ]?\d{4}`)
-	reLandline = regexp.MustCompile(`0\d{2,3}-\d{7,8}|0\d{9,11}`)
-	reDigits   = regexp.MustCompile(`\+?[\d][\d\- ]{4,18}\d`)
-	reClause   = regexp.MustCompile(`[，,。；;！!？?\n]+`)
-	reHanName  = regexp.MustCompile(`^\p{Han}{2,4}(?:·\p{Han}{1,6})?$`)
-	reValueCue = regexp.MustCompile(`^(?:应该是|应是|应为|改为|改成|换成|正确的是|是|为|[:：])\s*(.+)$`)
-	reAlnum    = regexp.MustCompile(`^[0-9A-Za-z\-+ ]+$`)
+	reEmail          = regexp.MustCompile(`[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}`)
+	reCaseNo         = regexp.MustCompile(`(?i)GK-\d{4}-\d{6}`)
+	reQCode          = regexp.MustCompile(`(?i)(?:^|[^A-Za-z0-9])([2-9A-HJKMNP-Z]{8})(?:$|[^A-Za-z0-9])`)
+	reToken          = regexp.MustCompile(`[0-9A-Za-z]{15,20}`)
+	rePostcodePhrase = regexp.MustCompile(`[，,。；; ]*(?:邮编|邮政编码)(?:是|为|[:：])?\s*\d{6}[。.]?`)
+	reMobile         = regexp.MustCompile(`(?:\+?86[- ]?)?1[3-9]\d[- ]?\d{4}[- ]?\d{4}`)
+	reLandline       = regexp.MustCompile(`0\d{2,3}-\d{7,8}|0\d{9,11}`)
+	reDigits         = regexp.MustCompile(`\+?[\d][\d\- ]{4,18}\d`)
+	reClause         = regexp.MustCompile(`[，,。；;！!？?\n]+`)
+	reHanName        = regexp.MustCompile(`^\p{Han}{2,4}(?:·\p{Han}{1,6})?$`)
+	reValueCue       = regexp.MustCompile(`^(?:应该是|应是|应为|改为|改成|换成|正确的是|是|为|[:：])\s*(.+)$`)
+	reAlnum          = regexp.MustCompile(`^[0-9A-Za-z\-+ ]+$`)
 	// rePhoneWord names a phone number ("电话", "手机", "座机").
 	rePhoneWord = regexp.MustCompile(`电话|手机|座机|联系方式`)
 )
@@ -278,6 +279,13 @@ func (e *Engine) parse(st *State, m string) found {
 	// A bare answer to the question just asked.
 	if f.empty() && st.Asking != "" {
 		e.bare(st, &f, st.Asking, strings.TrimSpace(m))
+	}
+	// "洛阳市…1号，邮编471000" to the address question (which asks for the
+	// postcode too): the postcode was taken above, the rest is the address.
+	if st.Asking == "address" && len(f.vals) == 1 && f.has("postcode") {
+		if rest := strings.TrimSpace(rePostcodePhrase.ReplaceAllString(m, " ")); rest != "" {
+			e.bare(st, &f, "address", rest)
+		}
 	}
 	// A first message that names a record is the information wanted.
 	if f.empty() && !st.Started && st.Asking == "" && l.is("record", m) && !l.is("question", m) {
