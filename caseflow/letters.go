@@ -427,6 +427,11 @@ func (l *Letters) dispatch(tx *store.Tx, lt *store.Letter, c *gongkai.Case, u *g
 		}
 		lt.DocNo = agency.DocNo(gongkai.DateOf(tx.Now).Year(), n)
 	}
+	if replies.Kind(lt.Kind) == replies.KindCorrection {
+		if err := l.correctionSent(tx, lt, c, u); err != nil {
+			return err
+		}
+	}
 	lt.Status, lt.DispatchedAt = status, tx.Now
 	if err := tx.UpdateLetter(lt); err != nil {
 		return err
@@ -435,6 +440,46 @@ func (l *Letters) dispatch(tx *store.Tx, lt *store.Letter, c *gongkai.Case, u *g
 		return actTx(tx, c, Input{Action: ActSendAnswer, Actor: u, Now: tx.Now}, l.Cases.Cal)
 	}
 	return nil
+}
+
+// correctionSent ties a 补正告知书 going out to the case: the notice is
+// given once (Art. 30; RULES.md §3.5), so a second one is refused; and a
+// case not yet waiting for the 补正 starts waiting now — the clock stops —
+// with the deadline the letter states.
+func (l *Letters) correctionSent(tx *store.Tx, lt *store.Letter, c *gongkai.Case, u *gongkai.User) error {
+	ls, err := tx.LettersForCase(c.ID)
+	if err != nil {
+		return err
+	}
+	for _, o := range ls {
+		if o.ID != lt.ID && replies.Kind(o.Kind) == replies.KindCorrection && o.Dispatched() {
+			return gongkai.Errorf(gongkai.EConflict, "补正告知应一次性发出，本案已发出过补正告知书（%s），不能再发（《条例》第三十条）", o.DocNo)
+		}
+	}
+	if c.Status == gongkai.StatusCorrection {
+		return nil
+	}
+	// The registrar's action, done by the letter: whoever sends the
+	// letter, the history says the 补正 was asked for by it.
+	actor := u
+	if !u.Has(gongkai.RoleRegistrar, gongkai.RoleAdmin) {
+		actor = &gongkai.User{Username: u.Username, Roles: []gongkai.Role{gongkai.RoleRegistrar}, Active: true}
+	}
+	// The letter states the deadline it was drafted with (letterData):
+	// DefaultCorrectionDays working days after the day it was drafted.
+	deadline, err := l.Cases.Cal.AddWorkdays(gongkai.DateOf(lt.CreatedAt), DefaultCorrectionDays)
+	if err != nil {
+		return err
+	}
+	days, err := l.Cases.Cal.WorkdaysBetween(gongkai.DateOf(tx.Now), deadline)
+	if err != nil {
+		return err
+	}
+	if days < 1 {
+		return gongkai.Errorf(gongkai.EConflict, "补正告知书所写的补正期限（%s）已到，请重新拟写后再发出", deadline)
+	}
+	return actTx(tx, c, Input{Action: ActRequestCorrection, Actor: actor, Now: tx.Now, Days: days,
+		Reason: "补正告知书" + lt.DocNo + "发出"}, l.Cases.Cal)
 }
 
 // SendMail sends a letter to the applicant by e-mail: text and HTML parts,

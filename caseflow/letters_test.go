@@ -158,6 +158,27 @@ func TestProceduralLetters(t *testing.T) {
 	if lt, err = l.MarkPrinted(ctx, lt.ID, lReg); err != nil || lt.Status != store.LetterPrinted {
 		t.Fatalf("print: %v %+v", err, lt)
 	}
+	// The notice going out puts the case into 补正 (the clock stops) with
+	// the deadline the letter states…
+	d, err := s.CaseDetail(ctx, c.No, lAdmin, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := s.Cal.AddWorkdays(gongkai.DateOf(lt.CreatedAt), caseflow.DefaultCorrectionDays)
+	if d.Case.Status != gongkai.StatusCorrection || !d.Case.CorrectionDue.Equal(want) || !strings.Contains(lt.Body, want.Chinese()) {
+		t.Errorf("after the 补正 notice: status %s, 补正期限 %s; want 补正 until %s, as the letter says", d.Case.Status, d.Case.CorrectionDue, want)
+	}
+	// …and it is given once: a second notice cannot go out.
+	lt2, err := l.Draft(ctx, c.No, caseflow.DraftInput{Kind: replies.KindCorrection, Missing: []string{gongkai.MissingContact}}, lReg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Review(ctx, lt2.ID, lReg, true, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.MarkPrinted(ctx, lt2.ID, lReg); gongkai.ErrorKind(err) != gongkai.EConflict || !strings.Contains(err.Error(), "一次性") {
+		t.Errorf("a second 补正 notice: %v, want refused", err)
+	}
 }
 
 // TestAgencyAndTemplates: settings are validated and admin-only; a template
