@@ -118,7 +118,7 @@ func mayWrite(c *gongkai.Case, u *gongkai.User, k replies.Kind, what string) err
 		return gongkai.Errorf(gongkai.EForbidden, "%s只能由登记人员或承办人办理", what)
 	}
 	if k.Final() {
-		if !handles(c, u) && !(what == "发出文书" && u.Has(gongkai.RoleRegistrar)) {
+		if !handles(c, u) && !(what == "发出文书" && u.Has(gongkai.RoleRegistrar)) && !(closingNotice(c, k) && u.Has(gongkai.RoleRegistrar)) {
 			return gongkai.Errorf(gongkai.EForbidden, "答复告知书由本案承办人（或其股室）办理，您不能%s", what)
 		}
 		return nil
@@ -168,7 +168,7 @@ func (l *Letters) Draft(ctx context.Context, caseNo string, in DraftInput, u *go
 		if err := mayWrite(c, u, k, "拟写文书"); err != nil {
 			return err
 		}
-		if !c.Status.Open() && k.Final() {
+		if !c.Status.Open() && k.Final() && !closingNotice(c, k) {
 			return gongkai.Errorf(gongkai.EConflict, "本案已办结，不能再拟写答复告知书")
 		}
 		agency, err := l.agencyTx(tx)
@@ -219,6 +219,15 @@ func (l *Letters) letterData(tx *store.Tx, c *gongkai.Case, k replies.Kind, in D
 		}
 	}
 	after := func(days int) (gongkai.Date, error) { return l.Cases.Cal.AddWorkdays(today, days) }
+	if _, ok := d.Extra["correction_notice_date"]; !ok && !c.CorrectionDue.IsZero() {
+		// The day the 补正告知书 went out, for the letters that recount it:
+		// the letter's dispatch, else the day the 补正 was recorded.
+		if day, err := correctionNoticeDay(tx, c); err != nil {
+			return d, err
+		} else if !day.IsZero() {
+			d.Extra["correction_notice_date"] = day.Chinese()
+		}
+	}
 	var err error
 	switch k {
 	case replies.KindCorrection:
@@ -385,6 +394,40 @@ func (l *Letters) Approve(ctx context.Context, id int64, u *gongkai.User) (*stor
 	})
 }
 
+// correctionNoticeDay is the day case c's 补正告知书 went out: a dispatched
+// 补正告知书, else the 补正 recorded in the history; zero when neither.
+func correctionNoticeDay(tx *store.Tx, c *gongkai.Case) (gongkai.Date, error) {
+	ls, err := tx.LettersForCase(c.ID)
+	if err != nil {
+		return gongkai.Date{}, err
+	}
+	for _, lt := range ls {
+		if replies.Kind(lt.Kind) == replies.KindCorrection && lt.Dispatched() {
+			return gongkai.DateOf(lt.DispatchedAt), nil
+		}
+	}
+	evs, err := tx.Events(c.ID)
+	if err != nil {
+		return gongkai.Date{}, err
+	}
+	for _, e := range evs {
+		if e.Kind == ActRequestCorrection.EventKind() {
+			return gongkai.DateOf(e.At), nil
+		}
+	}
+	return gongkai.Date{}, nil
+}
+
+// closingNotice reports whether k is the notice of how case c already
+// concluded without an answer — the 补正 or the fee period lapsed, the
+// application was withdrawn — which closed the case on the day itself; the
+// notice, with its remedy clause (RULES.md §4.2), follows it.
+func closingNotice(c *gongkai.Case, k replies.Kind) bool {
+	r, ok := k.Result()
+	return ok && c.Status == gongkai.StatusClosed && r == c.Result &&
+		(r == gongkai.ResultNoCorrection || r == gongkai.ResultNoFee || r == gongkai.ResultOther)
+}
+
 // ready checks that a letter may leave now: reviewed (procedural) or
 // approved (final), no placeholders, and for a final letter a case whose
 // answer is approved. It returns whether the case concludes with it.
@@ -410,6 +453,9 @@ func ready(lt *store.Letter, c *gongkai.Case, u *gongkai.User) (concludes bool, 
 	}
 	if r, _ := k.Result(); r != c.Result {
 		return false, gongkai.Errorf(gongkai.EConflict, "本案拟定的答复结果已改为「%s」，本告知书（%s）不能发出，请按新的结果重新拟写", c.Result.Label(), k.Label())
+	}
+	if closingNotice(c, k) {
+		return false, nil // the case concluded already; the notice tells the applicant
 	}
 	if c.Status != gongkai.StatusApproved {
 		return false, gongkai.Errorf(gongkai.EConflict, "本案答复尚未审批通过（当前：%s），不能发出答复告知书", c.Status.Label())

@@ -295,3 +295,45 @@ func TestLetterApproveOwnDraft(t *testing.T) {
 		t.Errorf("another approver: %v", err)
 	}
 }
+
+// TestClosingNoticeAfterLapse: a case the 补正 lapse closed (（六）1) gets
+// its closing notice afterwards — drafted by the registrar, reviewed,
+// approved and printed — with the case left as it concluded.
+func TestClosingNoticeAfterLapse(t *testing.T) {
+	ctx := context.Background()
+	l, s, now := newLetters(t)
+	c := fileCase(t, s)
+	if _, err := s.Act(ctx, c.No, caseflow.Input{Action: caseflow.ActRequestCorrection, Actor: lReg}); err != nil {
+		t.Fatal(err)
+	}
+	*now = now.AddDate(0, 1, 0) // well past the 补正 period
+	d, err := s.Act(ctx, c.No, caseflow.Input{Action: caseflow.ActCorrectionLapsed, Actor: lReg})
+	if err != nil || d.Status != gongkai.StatusClosed || d.Result != gongkai.ResultNoCorrection {
+		t.Fatalf("lapse: %v %+v", err, d)
+	}
+	answered := d.AnsweredOn
+	lt, err := l.Draft(ctx, c.No, caseflow.DraftInput{}, lReg)
+	if err != nil {
+		t.Fatalf("drafting the closing notice: %v", err)
+	}
+	if lt.Kind != string(gongkai.ResultNoCorrection) || !strings.Contains(lt.Body, "第三十条") {
+		t.Errorf("closing notice %s:\n%s", lt.Kind, lt.Body)
+	}
+	if _, err := l.Review(ctx, lt.ID, lReg, true, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Approve(ctx, lt.ID, lBoss); err != nil {
+		t.Fatal(err)
+	}
+	if lt, err = l.MarkPrinted(ctx, lt.ID, lReg); err != nil || lt.Status != store.LetterPrinted {
+		t.Fatalf("print: %v", err)
+	}
+	after, _ := s.CaseDetail(ctx, c.No, lAdmin, false)
+	if after.Case.Status != gongkai.StatusClosed || after.Case.Result != gongkai.ResultNoCorrection || !after.Case.AnsweredOn.Equal(answered) {
+		t.Errorf("the case after its closing notice: %s %s %s; want closed as before on %s", after.Case.Status, after.Case.Result, after.Case.AnsweredOn, answered)
+	}
+	// Another kind of final letter stays refused on the closed case.
+	if _, err := l.Draft(ctx, c.No, caseflow.DraftInput{Kind: replies.KindForResult(gongkai.ResultDisclosed)}, lAdmin); err == nil {
+		t.Errorf("a 予以公开 letter drafted on a case closed as （六）1")
+	}
+}
