@@ -77,24 +77,45 @@ func (s *Service) RunDaily(ctx context.Context, today gongkai.Date, notify Notif
 	if len(due) == 0 && held == 0 {
 		return res, nil
 	}
-	byUser := map[string][]*gongkai.Case{}
-	for _, c := range due {
-		if c.Assignee != "" {
-			byUser[c.Assignee] = append(byUser[c.Assignee], c)
-		}
-	}
-	var registrars []string
+	var registrars, approvers []string
+	handlersOf := map[string][]string{} // 股室 → its handlers
 	err = s.DB.View(ctx, func(tx *store.Tx) error {
 		us, err := tx.Users()
 		for _, u := range us {
-			if u.Active && u.Has(gongkai.RoleRegistrar) {
+			if !u.Active {
+				continue
+			}
+			if u.Has(gongkai.RoleRegistrar) {
 				registrars = append(registrars, u.Username)
+			}
+			if u.Has(gongkai.RoleApprover) {
+				approvers = append(approvers, u.Username)
+			}
+			if u.Has(gongkai.RoleHandler) && u.Department != "" {
+				handlersOf[u.Department] = append(handlersOf[u.Department], u.Username)
 			}
 		}
 		return err
 	})
 	if err != nil {
 		return res, err
+	}
+	// The handler named on the case, else every handler of its 股室; the
+	// leaders, for what awaits their decision (an answer, an extension).
+	byUser := map[string][]*gongkai.Case{}
+	var awaiting []*gongkai.Case
+	for _, c := range due {
+		switch {
+		case c.Assignee != "":
+			byUser[c.Assignee] = append(byUser[c.Assignee], c)
+		case c.Department != "":
+			for _, h := range handlersOf[c.Department] {
+				byUser[h] = append(byUser[h], c)
+			}
+		}
+		if c.Status == gongkai.StatusDrafted || c.ExtensionPending {
+			awaiting = append(awaiting, c)
+		}
 	}
 	send := func(user, kind string, cases []*gongkai.Case) error {
 		subject, body := reminderText(today, kind, cases, held)
@@ -132,6 +153,13 @@ func (s *Service) RunDaily(ctx context.Context, today gongkai.Date, notify Notif
 			return res, err
 		}
 	}
+	if len(awaiting) > 0 {
+		for _, u := range approvers {
+			if err := send(u, "approval", awaiting); err != nil {
+				return res, err
+			}
+		}
+	}
 	for _, u := range registrars {
 		if err := send(u, "summary", due); err != nil {
 			return res, err
@@ -164,8 +192,11 @@ func reminderText(today gongkai.Date, kind string, cases []*gongkai.Case, held i
 		fmt.Fprintf(&b, "%s  %s  答复期限 %s（%s）  %s\n", c.No, c.Applicant.DisplayName(), c.DueOn.Chinese(), state, c.Department)
 	}
 	who := "您承办的"
-	if kind == "summary" {
+	switch kind {
+	case "summary":
 		who = "全部"
+	case "approval":
+		who = "待您审批（答复或延期）的"
 	}
 	subject := fmt.Sprintf("【期限提醒】%s%d件申请即将到期或已超期（%s）", who, len(cases), today.Chinese())
 	body := fmt.Sprintf("%s：以下%d件申请的答复期限在3个工作日内或已超期（其中已超期%d件）：\n\n%s\n请及时办理。", today.Chinese(), len(cases), overdue, b.String())

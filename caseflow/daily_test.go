@@ -174,3 +174,62 @@ func TestRunDailyHeldMail(t *testing.T) {
 		t.Errorf("notes = %+v, want one for reg about 2 messages", sent)
 	}
 }
+
+// TestRemindDepartmentAndLeaders: a case due soon that is handed to a
+// 股室 but to nobody in it reminds every handler of that 股室 (and no
+// other); an answer awaiting approval reminds the leaders.
+func TestRemindDepartmentAndLeaders(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2025, 3, 3, 9, 0, 0, 0, gongkai.Beijing) // Mon
+	s := newService(t, &now)
+	s.DB.Update(ctx, func(tx *store.Tx) error {
+		for _, u := range []*gongkai.User{
+			{Username: "reg", Roles: []gongkai.Role{gongkai.RoleRegistrar}, Active: true},
+			{Username: "h1", Roles: []gongkai.Role{gongkai.RoleHandler}, Department: "办公室", Active: true},
+			{Username: "h2", Roles: []gongkai.Role{gongkai.RoleHandler}, Department: "办公室", Active: true},
+			{Username: "hx", Roles: []gongkai.Role{gongkai.RoleHandler}, Department: "规划股", Active: true},
+			{Username: "boss", Roles: []gongkai.Role{gongkai.RoleApprover}, Active: true},
+		} {
+			if err := tx.CreateUser(u, "x"); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	reg := &gongkai.User{Username: "reg", Roles: []gongkai.Role{gongkai.RoleRegistrar}, Active: true}
+	h1 := &gongkai.User{Username: "h1", Roles: []gongkai.Role{gongkai.RoleHandler}, Department: "办公室", Active: true}
+	a := fileCase(t, s) // handed to 办公室, nobody named
+	b := fileCase(t, s) // drafted by h1, awaiting approval
+	for _, step := range []struct {
+		no string
+		in caseflow.Input
+	}{
+		{a.No, caseflow.Input{Action: "register", Actor: reg}}, {a.No, caseflow.Input{Action: "assign", Actor: reg, Department: "办公室"}},
+		{b.No, caseflow.Input{Action: "register", Actor: reg}}, {b.No, caseflow.Input{Action: "assign", Actor: reg, Department: "办公室", Assignee: "h1"}},
+		{b.No, caseflow.Input{Action: "draft_answer", Actor: h1, Result: gongkai.ResultDisclosed}},
+	} {
+		if _, err := s.Act(ctx, step.no, step.in); err != nil {
+			t.Fatalf("%s: %v", step.in.Action, err)
+		}
+	}
+	now = time.Date(2025, 3, 27, 8, 30, 0, 0, gongkai.Beijing) // both due Mon 3/31
+	got := map[string]string{}
+	_, err := s.RunDaily(ctx, gongkai.DateOf(now), func(_ context.Context, user, subject, body string) error {
+		got[user] = subject + "\n" + body
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range []string{"h1", "h2"} {
+		if !strings.Contains(got[u], a.No) {
+			t.Errorf("%s, a handler of 办公室, is not reminded of %s:\n%s", u, a.No, got[u])
+		}
+	}
+	if _, ok := got["hx"]; ok {
+		t.Errorf("a handler of another 股室 is reminded: %s", got["hx"])
+	}
+	if !strings.Contains(got["boss"], b.No) || !strings.Contains(got["boss"], "待您审批") || strings.Contains(got["boss"], a.No) {
+		t.Errorf("the leader's reminder:\n%s", got["boss"])
+	}
+}

@@ -145,15 +145,21 @@ func (tx *Tx) CaseByIdemKey(key string) (*gongkai.Case, error) {
 
 // CaseFilter selects cases for lists; zero fields do not filter.
 type CaseFilter struct {
-	Statuses   []gongkai.Status
-	Assignee   string
-	Department string
-	Year       int          // received in this year
-	DueBefore  gongkai.Date // due on or before (open cases with a due date)
-	IDNumber   string
-	Query      string // substring of case number, applicant or description
-	Limit      int
-	Offset     int
+	Statuses []gongkai.Status
+	Assignee string
+	// AssigneeOrDept widens Assignee to the cases of this 股室 that have
+	// no named handler yet (a handler's own to-do list).
+	AssigneeOrDept string
+	// AwaitingApproval keeps the cases a leader must decide on: an answer
+	// drafted, or an extension asked for.
+	AwaitingApproval bool
+	Department       string
+	Year             int          // received in this year
+	DueBefore        gongkai.Date // due on or before (open cases with a due date)
+	IDNumber         string
+	Query            string // substring of case number, applicant or description
+	Limit            int
+	Offset           int
 }
 
 // Cases lists cases, newest first.
@@ -168,9 +174,17 @@ func (tx *Tx) Cases(f CaseFilter) ([]*gongkai.Case, error) {
 		}
 		where = append(where, "status IN ("+strings.Join(ph, ",")+")")
 	}
-	if f.Assignee != "" {
+	switch {
+	case f.Assignee != "" && f.AssigneeOrDept != "":
+		where = append(where, "(assignee = ? OR (assignee = '' AND department = ?))")
+		args = append(args, f.Assignee, f.AssigneeOrDept)
+	case f.Assignee != "":
 		where = append(where, "assignee = ?")
 		args = append(args, f.Assignee)
+	}
+	if f.AwaitingApproval {
+		where = append(where, "(status = ? OR extension_pending = 1)")
+		args = append(args, string(gongkai.StatusDrafted))
 	}
 	if f.Department != "" {
 		where = append(where, "department = ?")

@@ -275,3 +275,44 @@ func BenchmarkPriorCases(b *testing.B) {
 		return nil
 	})
 }
+
+// TestCaseFilterToDo: a handler's to-do list takes the 股室's unassigned
+// cases too; a leader's takes what awaits a decision.
+func TestCaseFilterToDo(t *testing.T) {
+	db, err := Open(t.Context(), filepath.Join(t.TempDir(), "f.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	mk := func(no, dept, assignee string, st gongkai.Status, extPending bool) {
+		t.Helper()
+		if err := db.Update(t.Context(), func(tx *Tx) error {
+			return tx.CreateCase(&gongkai.Case{No: no, QueryCode: "Q", Channel: gongkai.ChannelWeb, Status: st, Department: dept,
+				Assignee: assignee, ExtensionPending: extPending}, "")
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mk("GK-2026-000001", "办公室", "h1", gongkai.StatusProcessing, false)
+	mk("GK-2026-000002", "办公室", "", gongkai.StatusProcessing, false)
+	mk("GK-2026-000003", "规划股", "", gongkai.StatusProcessing, false)
+	mk("GK-2026-000004", "办公室", "h2", gongkai.StatusDrafted, false)
+	mk("GK-2026-000005", "规划股", "h3", gongkai.StatusProcessing, true)
+	nos := func(f CaseFilter) []string {
+		var out []string
+		db.View(t.Context(), func(tx *Tx) error {
+			cs, err := tx.Cases(f)
+			for _, c := range cs {
+				out = append(out, c.No[len(c.No)-1:])
+			}
+			return err
+		})
+		return out
+	}
+	if got := nos(CaseFilter{Assignee: "h1", AssigneeOrDept: "办公室"}); strings.Join(got, ",") != "2,1" {
+		t.Errorf("h1's to-do: %v, want 2,1", got)
+	}
+	if got := nos(CaseFilter{AwaitingApproval: true}); strings.Join(got, ",") != "5,4" {
+		t.Errorf("awaiting a decision: %v, want 5,4", got)
+	}
+}

@@ -34,7 +34,15 @@ func (s *Server) queueFilter(q string, u *gongkai.User) (caseflow.CaseFilter, er
 	case "new":
 		f.Statuses = []gongkai.Status{gongkai.StatusRegistered}
 	case "mine":
+		// A handler's own cases and the unassigned ones of the 股室; a
+		// leader's the answers and extensions awaiting a decision.
 		f.Statuses, f.Assignee = openStatuses, u.Username
+		if u.Has(gongkai.RoleHandler) {
+			f.AssigneeOrDept = u.Department
+		}
+		if u.Has(gongkai.RoleApprover) && !u.Has(gongkai.RoleHandler) {
+			f.Assignee, f.AwaitingApproval = "", true
+		}
 	case "soon":
 		d, err := s.Cases.Cal.AddWorkdays(today, 3)
 		if err != nil {
