@@ -12,6 +12,16 @@ import (
 	"gongkai/internal/testkit"
 )
 
+// fileByAPI files validApplication through the API and returns the answer.
+func fileByAPI(t *testing.T, ta *testApp) map[string]any {
+	t.Helper()
+	status, res := postJSON(t, ta.URL+"/api/v1/requests", "application/json", mustJSON(validApplication()))
+	if status != 201 {
+		t.Fatalf("file: %d %v", status, res)
+	}
+	return res
+}
+
 // act posts one inbox action form of a case, as the page would.
 func act(t *testing.T, ta *testApp, c *http.Client, no, action string, fields map[string]string) (int, string) {
 	t.Helper()
@@ -38,10 +48,7 @@ func TestInboxWalk(t *testing.T) {
 	ta.addUser(t, "hand", gongkai.RoleHandler)
 	ta.addUser(t, "boss", gongkai.RoleApprover)
 
-	status, res := postJSON(t, ta.URL+"/api/v1/requests", "application/json", mustJSON(validApplication()))
-	if status != 201 {
-		t.Fatalf("file: %d", status)
-	}
+	res := fileByAPI(t, ta)
 	no := res["case_no"].(string)
 	// Received Fri 2025-09-26 (web, a working day): +20 wd skipping 10/1–10/8,
 	// with Sun 9/28 and Sat 10/11 working → 2025-10-30.
@@ -124,11 +131,7 @@ func TestAssignOnlyHandlers(t *testing.T) {
 	ta.addUser(t, "reg", gongkai.RoleRegistrar)
 	ta.addUser(t, "hand", gongkai.RoleHandler)
 	ta.addUser(t, "boss", gongkai.RoleApprover)
-	status, res := postJSON(t, ta.URL+"/api/v1/requests", "application/json", mustJSON(validApplication()))
-	if status != 201 {
-		t.Fatalf("file: %d", status)
-	}
-	no := res["case_no"].(string)
+	no := fileByAPI(t, ta)["case_no"].(string)
 	reg := login(t, ta, "reg")
 	if status, _ := act(t, ta, reg, no, "register", nil); status != http.StatusSeeOther {
 		t.Fatalf("register: %d", status)

@@ -186,6 +186,18 @@ func TestChatTranscripts(t *testing.T) {
 	}
 }
 
+// chatAfter is a fresh conversation (test engine) after the given turns.
+func chatAfter(t *testing.T, turns ...string) (*Engine, *State) {
+	t.Helper()
+	var filed []gongkai.Application
+	e := testEngine(t, &filed)
+	st := &State{ID: "test"}
+	for _, m := range turns {
+		e.Turn(context.Background(), st, m)
+	}
+	return e, st
+}
+
 // TestNamesAsked: asked for the name, the bot takes any name a person may
 // have — a rare surname, a minority name with its "·", a name in Latin
 // letters — as the web form does, and not a confirmation or a question.
@@ -196,16 +208,11 @@ func TestNamesAsked(t *testing.T) {
 		{"阿卜杜热西提", "阿卜杜热西提"}, {"John Smith", "John Smith"}, {"Li Ming", "Li Ming"},
 		{"好的", ""}, {"13800000000", ""},
 	} {
-		var filed []gongkai.Application
-		e := testEngine(t, &filed)
-		st := State{ID: "test"}
-		ctx := context.Background()
-		e.Turn(ctx, &st, "申请公开2024年西工区翠湖名苑项目3号楼预售许可证")
-		e.Turn(ctx, &st, "个人")
+		e, st := chatAfter(t, "申请公开2024年西工区翠湖名苑项目3号楼预售许可证", "个人")
 		if st.Asking != "name" {
 			t.Fatalf("after the applicant type the bot asks for %q, want name", st.Asking)
 		}
-		r := e.Turn(ctx, &st, tc.say)
+		r := e.Turn(context.Background(), st, tc.say)
 		if st.App.Name != tc.want {
 			t.Errorf("%q: name %q (bot: %s), want %q", tc.say, st.App.Name, r.Text, tc.want)
 		}
@@ -219,14 +226,8 @@ func TestIDTypesNamed(t *testing.T) {
 		{"港澳居民居住证 810000199408230021", "港澳居民居住证", "810000199408230021"},
 		{"身份证号110101199003074477", "居民身份证", "110101199003074477"},
 	} {
-		var filed []gongkai.Application
-		e := testEngine(t, &filed)
-		st := State{ID: "test"}
-		ctx := context.Background()
-		e.Turn(ctx, &st, "申请公开2024年西工区翠湖名苑项目3号楼预售许可证")
-		e.Turn(ctx, &st, "个人")
-		e.Turn(ctx, &st, "张三")
-		r := e.Turn(ctx, &st, tc.say)
+		e, st := chatAfter(t, "申请公开2024年西工区翠湖名苑项目3号楼预售许可证", "个人", "张三")
+		r := e.Turn(context.Background(), st, tc.say)
 		got := st.App.IDType
 		if got == "" {
 			got = "居民身份证"
@@ -241,17 +242,11 @@ func TestIDTypesNamed(t *testing.T) {
 // it), an answer giving both keeps both.
 func TestAddressWithPostcode(t *testing.T) {
 	for _, say := range []string{"洛阳市西工区中州中路1号 邮编471000", "洛阳市西工区中州中路1号，邮编471000"} {
-		var filed []gongkai.Application
-		e := testEngine(t, &filed)
-		st := State{ID: "test"}
-		ctx := context.Background()
-		for _, m := range []string{"我叫张三，身份证号110101199003074477，电话13800000000，申请公开2024年西工区翠湖名苑项目3号楼预售许可证", "邮寄"} {
-			e.Turn(ctx, &st, m)
-		}
+		e, st := chatAfter(t, "我叫张三，身份证号110101199003074477，电话13800000000，申请公开2024年西工区翠湖名苑项目3号楼预售许可证", "邮寄")
 		if st.Asking != "address" {
 			t.Fatalf("after 邮寄 the bot asks for %q, want address", st.Asking)
 		}
-		r := e.Turn(ctx, &st, say)
+		r := e.Turn(context.Background(), st, say)
 		if st.App.Address != "洛阳市西工区中州中路1号" || st.App.Postcode != "471000" {
 			t.Errorf("%q: address %q postcode %q (bot: %s)", say, st.App.Address, st.App.Postcode, r.Text)
 		}
