@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -146,6 +147,15 @@ func (s *Server) caseAct(c *gin.Context) {
 	}
 	in.Days, _ = strconv.Atoi(c.PostForm("days"))
 	in.FeeYuan, _ = strconv.Atoi(c.PostForm("fee_yuan"))
+	if in.Action == caseflow.ActSendAnswer {
+		// The answer's way is the letter desk (保密审查, approval, 文号);
+		// an answer given outside it is recorded only with how it went.
+		if strings.TrimSpace(in.Reason) == "" {
+			s.errorPage(c, http.StatusUnprocessableEntity, "请通过“文书”拟写答复告知书，经保密审查和审批后发出或打印；如答复已在系统外送达，请在“理由/说明”中写明送达方式和文书")
+			return
+		}
+		in.Reason = "答复未经本系统文书发出：" + strings.TrimSpace(in.Reason)
+	}
 	if _, err := s.Cases.Act(c.Request.Context(), no, in); err != nil {
 		status := httpStatus(err)
 		if status >= 500 {

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -83,6 +84,13 @@ func TestInboxWalk(t *testing.T) {
 	}
 	for _, s := range steps {
 		clock.Advance(time.Hour)
+		if s.action == "send_answer" {
+			// Without a word on how it went out, the inbox sends the
+			// answer to the letter desk instead.
+			if status, body := act(t, ta, s.who, no, s.action, nil); status != http.StatusUnprocessableEntity || !strings.Contains(body, "文书") {
+				t.Errorf("send_answer without saying how: %d", status)
+			}
+		}
 		status, body := act(t, ta, s.who, no, s.action, s.fields)
 		if status != http.StatusSeeOther {
 			t.Fatalf("%s: status %d\n%.600s", s.action, status, body)
@@ -107,6 +115,11 @@ func TestInboxWalk(t *testing.T) {
 	kinds := map[string]string{}
 	for _, e := range d.Events {
 		kinds[e.Kind] = e.Actor
+	}
+	if !slices.ContainsFunc(d.Events, func(e gongkai.Event) bool {
+		return e.Kind == "answer_sent" && strings.Contains(e.Reason, "答复未经本系统文书发出：已通过电子邮件发送")
+	}) {
+		t.Errorf("the history does not say the answer went out without a letter of the system")
 	}
 	for kind, actor := range map[string]string{"registered": "applicant", "extension_requested": "hand", "extension_approved": "boss", "answer_approved": "boss"} {
 		if kinds[kind] != actor {
