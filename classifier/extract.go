@@ -246,6 +246,18 @@ func (r *rules) extractID(f *found, o extractOpts, spans *[][]int) {
 		*spans = append(*spans, []int{m[2], m[3]})
 		return
 	}
+	// The 台湾居民来往大陆通行证 (台胞证) number is digits only (8, or 10
+	// with the renewal count): taken right after its name.
+	for _, m := range reTWPermit.FindAllStringSubmatchIndex(ms, -1) {
+		ctx := f.t.m[max(0, m[2]-60):m[2]]
+		if idTypeOf(ctx) != "台湾居民来往大陆通行证" {
+			continue
+		}
+		f.IDNumber, f.IDType = ms[m[2]:m[3]], "台湾居民来往大陆通行证"
+		f.setEv("id_number", strings.TrimSpace(f.t.w[max(0, m[2]-20):m[3]]))
+		*spans = append(*spans, []int{m[2], m[3]})
+		return
+	}
 }
 
 func (r *rules) extractPhone(f *found, masked string) {

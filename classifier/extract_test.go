@@ -91,6 +91,11 @@ func TestExtract(t *testing.T) {
 			want: Fields{Email: "li.ming@example.com"},
 		},
 		{
+			name: "台胞证: digits only",
+			in:   "申请人：林志明\n证件类型：台湾居民来往大陆通行证\n证件号码：12345678\n联系电话：13812345678",
+			want: Fields{Name: "林志明", IDType: "台湾居民来往大陆通行证", IDNumber: "12345678", Phone: "13812345678"},
+		},
+		{
 			name: "law firm in its own name",
 			in:   "申请单位：河南正言律师事务所\n统一社会信用代码：31410300MD01372662\n经办律师：邵明",
 			want: Fields{OrgName: "河南正言律师事务所", ApplicantType: gongkai.LegalService, Name: "邵明"},
@@ -146,4 +151,12 @@ func ptr(b *bool) string {
 		return "true"
 	}
 	return "false"
+}
+
+// TestEightDigitsAreNotPermits: an 8-digit number is a 台胞证 number only
+// after the document's name.
+func TestEightDigitsAreNotPermits(t *testing.T) {
+	if got := Extract("申请公开编号为12345678的文件。联系电话：13812345678"); got.IDNumber != "" || got.IDType != "" {
+		t.Errorf("an 8-digit file number taken as %s %s", got.IDType, got.IDNumber)
+	}
 }
