@@ -254,3 +254,17 @@ func TestAddressWithPostcode(t *testing.T) {
 		}
 	}
 }
+
+// TestNewRequestMentioningACase: a new request that mentions an earlier
+// case number is taken as the request, not turned into a status query.
+func TestNewRequestMentioningACase(t *testing.T) {
+	_, st := chatAfter(t, "我之前申请过GK-2026-000031，还没答复。现在另外申请公开2024年翠湖名苑项目预售许可证")
+	if !strings.Contains(st.App.Description, "翠湖名苑") || st.PendingNo != "" {
+		t.Errorf("description %q, pending status query %q; want the request kept", st.App.Description, st.PendingNo)
+	}
+	// A bare case number still asks for the 查询码.
+	_, st = chatAfter(t, "GK-2026-000001")
+	if st.PendingNo != "GK-2026-000001" {
+		t.Errorf("a bare case number: pending %q, want a status query", st.PendingNo)
+	}
+}
