@@ -57,17 +57,34 @@ var (
 // number and a +86 prefix; landlines keep one dash after the area code.
 func NormalizePhone(s string) string {
 	s = strings.TrimSpace(NormalizeWidth(s))
-	intl := strings.HasPrefix(s, "+")
-	var b strings.Builder
-	for _, r := range s {
-		if r >= '0' && r <= '9' {
-			b.WriteRune(r)
+	// An extension ("转801", "分机801", "ext 801") is kept as "-801".
+	ext := ""
+	for _, sep := range []string{"转", "分机", "ext.", "ext", "EXT", "Ext"} {
+		if i := strings.Index(s, sep); i > 0 {
+			if e := digitsOf(s[i+len(sep):]); e != "" && len(e) <= 6 {
+				s, ext = strings.TrimSpace(s[:i]), "-"+e
+			}
+			break
 		}
 	}
-	d := b.String()
-	switch {
-	case intl && strings.HasPrefix(d, "86") && len(d) == 13:
+	intl := strings.HasPrefix(s, "+")
+	d := digitsOf(s)
+	if strings.HasPrefix(d, "0086") { // 0086 dialled for +86
+		intl, d = true, d[2:]
+	}
+	if !intl && len(d) == 13 && strings.HasPrefix(d, "86") && reMobile.MatchString(d[2:]) { // "86-138…"
 		return d[2:]
+	}
+	if intl && strings.HasPrefix(d, "86") {
+		rest := d[2:]
+		switch {
+		case reMobile.MatchString(rest):
+			return rest
+		case len(rest) >= 9 && len(rest) <= 11 && rest[0] != '0': // "+86 379 6321 2345": the area code without its 0
+			d, intl = "0"+rest, false
+		}
+	}
+	switch {
 	case intl:
 		return "+" + d
 	case reMobile.MatchString(d):
@@ -77,9 +94,20 @@ func NormalizePhone(s string) string {
 		if strings.HasPrefix(d, "01") || strings.HasPrefix(d, "02") {
 			area = 3
 		}
-		return d[:area] + "-" + d[area:]
+		return d[:area] + "-" + d[area:] + ext
 	}
-	return s
+	return s + ext
+}
+
+// digitsOf keeps the ASCII digits of s.
+func digitsOf(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r >= '0' && r <= '9' {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }
 
 // NormalizeWidth converts full-width ASCII forms (digits, letters, punctuation,
