@@ -159,9 +159,56 @@ func (s *Service) mailDetail(ctx context.Context, id int64, no string, check fun
 	return d, nil
 }
 
+// MailAttachment returns attachment n (0-based, in the order the mail view
+// lists them) of message id, for the 来信 view.
+func (s *Service) MailAttachment(ctx context.Context, id int64, n int, u *gongkai.User) (*gongkai.Attachment, error) {
+	if !u.Has(mailRoles...) {
+		return nil, errMailRole
+	}
+	var raw []byte
+	err := s.DB.View(ctx, func(tx *store.Tx) (err error) {
+		raw, _, err = tx.MessageRaw(id)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return attachmentOf(raw, n)
+}
+
+// CaseMessageAttachment returns attachment n of a message of case no, on
+// the terms of CaseMessage (the download is in the case history).
+func (s *Service) CaseMessageAttachment(ctx context.Context, no string, id int64, n int, u *gongkai.User) (*gongkai.Attachment, error) {
+	raw, err := s.caseMessageRaw(ctx, no, id, u, fmt.Sprintf("下载来信附件第%d个", n+1))
+	if err != nil {
+		return nil, err
+	}
+	return attachmentOf(raw, n)
+}
+
+// attachmentOf parses raw again, with the attachments' bytes, and returns
+// attachment n.
+func attachmentOf(raw []byte, n int) (a *gongkai.Attachment, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			a, err = nil, gongkai.Errorf(gongkai.ENotFound, "附件无法读取")
+		}
+	}()
+	em, err := intake.ParseWith(raw, intake.Options{})
+	if err != nil || em == nil || n < 0 || n >= len(em.Attachments) {
+		return nil, gongkai.Errorf(gongkai.ENotFound, "附件不存在")
+	}
+	return &em.Attachments[n], nil
+}
+
 // CaseMessageRaw returns the raw bytes of a message of case no for
 // download, on the terms of CaseMessage.
 func (s *Service) CaseMessageRaw(ctx context.Context, no string, id int64, u *gongkai.User) ([]byte, error) {
+	return s.caseMessageRaw(ctx, no, id, u, "下载来信原件")
+}
+
+// caseMessageRaw is CaseMessageRaw, the history saying what was taken.
+func (s *Service) caseMessageRaw(ctx context.Context, no string, id int64, u *gongkai.User, what string) ([]byte, error) {
 	var raw []byte
 	err := s.DB.Update(ctx, func(tx *store.Tx) error {
 		m, err := tx.MessageByID(id)
@@ -175,7 +222,7 @@ func (s *Service) CaseMessageRaw(ctx context.Context, no string, id int64, u *go
 		if m.CaseID != c.ID {
 			return gongkai.Errorf(gongkai.ENotFound, "案件 %s 没有这封来信", no)
 		}
-		if err := readCaseMessage(tx, c, u, id, "下载来信原件"); err != nil {
+		if err := readCaseMessage(tx, c, u, id, what); err != nil {
 			return err
 		}
 		raw, _, err = tx.MessageRaw(id)

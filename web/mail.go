@@ -1,6 +1,7 @@
 package web
 
 import (
+	"mime"
 	"net/http"
 	"slices"
 	"strconv"
@@ -75,7 +76,44 @@ func (s *Server) caseMessage(c *gin.Context) {
 		return
 	}
 	s.Render(c, http.StatusOK, "mail_message", gin.H{"Title": no + " 来信原文", "D": d, "Form": gin.H{},
-		"Back": "/staff/cases/" + no, "RawURL": "/staff/cases/" + no + "/messages/" + strconv.FormatInt(id, 10) + "/raw"})
+		"Back": "/staff/cases/" + no, "RawURL": "/staff/cases/" + no + "/messages/" + strconv.FormatInt(id, 10) + "/raw",
+		"AttachBase": "/staff/cases/" + no + "/messages/" + strconv.FormatInt(id, 10) + "/attachments"})
+}
+
+// mailAttachment and caseMessageAttachment download one attachment of a
+// message. It always downloads (never shown in the page: an HTML or SVG
+// attachment is the sender's content), under its own name.
+func (s *Server) mailAttachment(c *gin.Context) {
+	id, ok := s.mailID(c)
+	if !ok {
+		return
+	}
+	n, _ := strconv.Atoi(c.Param("n"))
+	a, err := s.Cases.MailAttachment(c.Request.Context(), id, n, CurrentUser(c))
+	s.sendAttachment(c, a, err)
+}
+
+func (s *Server) caseMessageAttachment(c *gin.Context) {
+	id, ok := s.mailID(c)
+	if !ok {
+		return
+	}
+	n, _ := strconv.Atoi(c.Param("n"))
+	a, err := s.Cases.CaseMessageAttachment(c.Request.Context(), c.Param("no"), id, n, CurrentUser(c))
+	s.sendAttachment(c, a, err)
+}
+
+func (s *Server) sendAttachment(c *gin.Context, a *gongkai.Attachment, err error) {
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	name := a.Name
+	if name == "" {
+		name = "attachment"
+	}
+	c.Header("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
+	c.Data(http.StatusOK, "application/octet-stream", a.Data)
 }
 
 // caseMessageRaw downloads a message of a case, on the terms of caseMessage.
@@ -108,7 +146,8 @@ func (s *Server) renderMailMessage(c *gin.Context, status int, errMsg string, fo
 		s.fail(c, err)
 		return
 	}
-	s.Render(c, status, "mail_message", gin.H{"Title": "来信", "D": d, "Error": errMsg, "Form": form})
+	s.Render(c, status, "mail_message", gin.H{"Title": "来信", "D": d, "Error": errMsg, "Form": form,
+		"AttachBase": "/staff/mail/" + strconv.FormatInt(id, 10) + "/attachments"})
 }
 
 // mailHandle records why nothing more is to be done with a message.

@@ -2,7 +2,10 @@ package main
 
 import (
 	"context"
+	"encoding/base64"
+	"fmt"
 	"html"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -203,5 +206,46 @@ func TestMailView(t *testing.T) {
 	}
 	if _, page = get(t, reg, ta.URL+"/staff/mail"); !strings.Contains(page, "待处理（1）") {
 		t.Errorf("after registering, 1 should wait\n%.2000s", page)
+	}
+}
+
+// TestMailAttachmentDownload: an attachment listed in 来信 downloads with
+// its own (Chinese) name and bytes, never shown inline.
+func TestMailAttachmentDownload(t *testing.T) {
+	ta := startApp(t, testConfig(filepath.Join(t.TempDir(), "g.db")))
+	ta.addUser(t, "reg", gongkai.RoleRegistrar)
+	raw := "From: a@example.org\r\nTo: ysqgk@zjj.xigong.example\r\nSubject: =?utf-8?b?" + base64.StdEncoding.EncodeToString([]byte("请问办理时限")) + "?=\r\n" +
+		"Message-ID: <att@example.org>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n" +
+		"--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n请问政府信息公开申请多久答复？\r\n" +
+		"--b\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Disposition: attachment; filename*=utf-8''%E6%9D%90%E6%96%99.txt\r\n\r\n附件内容<script>\r\n--b--\r\n"
+	sendMail(t, ta.SMTPAddr, []byte(raw))
+	waitProcessed(t, ta.DB, 1)
+	var id int64
+	ta.DB.View(context.Background(), func(tx *store.Tx) error {
+		ms, err := tx.Messages()
+		if len(ms) == 1 {
+			id = ms[0].ID
+		}
+		return err
+	})
+	reg := login(t, ta, "reg")
+	_, page := get(t, reg, fmt.Sprintf("%s/staff/mail/%d", ta.URL, id))
+	link := fmt.Sprintf("/staff/mail/%d/attachments/0", id)
+	if !strings.Contains(page, link) || !strings.Contains(page, "材料.txt") {
+		t.Fatalf("the mail view offers no download of the attachment:\n%.1500s", page)
+	}
+	resp, err := reg.Get(ta.URL + link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	cd := resp.Header.Get("Content-Disposition")
+	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(cd, "attachment") || !strings.Contains(cd, "%E6%9D%90%E6%96%99.txt") ||
+		resp.Header.Get("Content-Type") != "application/octet-stream" || !strings.Contains(string(body), "附件内容<script>") {
+		t.Errorf("download: %d %q %q %q", resp.StatusCode, cd, resp.Header.Get("Content-Type"), body)
+	}
+	if status, _ := get(t, reg, fmt.Sprintf("%s/staff/mail/%d/attachments/5", ta.URL, id)); status != http.StatusNotFound {
+		t.Errorf("a missing attachment: %d, want 404", status)
 	}
 }
