@@ -289,6 +289,28 @@ func (s *Service) HandleMail(ctx context.Context, id int64, note string, u *gong
 	return nil
 }
 
+// ReopenMail undoes the archiving of a message (archived by mistake): it
+// is waiting for staff again, to be linked, registered or archived anew.
+// The log keeps who did it and what the archive said.
+func (s *Service) ReopenMail(ctx context.Context, id int64, u *gongkai.User) error {
+	if !u.Has(mailRoles...) {
+		return errMailRole
+	}
+	var was *gongkai.Message
+	err := s.DB.Update(ctx, func(tx *store.Tx) error {
+		var err error
+		if was, err = tx.MessageByID(id); err != nil {
+			return err
+		}
+		return tx.ReopenMessage(id)
+	})
+	if err != nil {
+		return err
+	}
+	s.log().Info("message reopened", "user", u.Username, "message_id", id, "archived_by", was.HandledBy, "archived_note", was.HandledNote)
+	return nil
+}
+
 // LinkMail attaches a message on no case to the case numbered caseNo (a
 // reply that matched no case, 补正 material sent from another address…).
 // The case's history says so; a correction received this way is recorded

@@ -97,6 +97,16 @@ func (tx *Tx) HandleMessage(id int64, by, note string) error {
 	return tx.oneMessageChanged(res, id)
 }
 
+// ReopenMessage undoes the archiving of a message on no case: it is
+// waiting for staff again.
+func (tx *Tx) ReopenMessage(id int64) error {
+	res, err := tx.exec(`UPDATE messages SET handled_by = '', handled_at = '', handled_note = '' WHERE id = ? AND case_id IS NULL AND handled_at <> ''`, id)
+	if err != nil {
+		return fmt.Errorf("store: reopen message %d: %w", id, err)
+	}
+	return tx.oneMessageChanged(res, id)
+}
+
 // LinkMessage attaches a message on no case to a case, as handled by by.
 func (tx *Tx) LinkMessage(id, caseID int64, by, note string) error {
 	res, err := tx.exec(`UPDATE messages SET case_id = ?, handled_by = ?, handled_at = ?, handled_note = ? WHERE id = ? AND case_id IS NULL`,

@@ -164,6 +164,19 @@ func (s *Server) mailHandle(c *gin.Context) {
 	c.Redirect(http.StatusSeeOther, "/staff/mail?done=handled")
 }
 
+// mailReopen undoes an archiving.
+func (s *Server) mailReopen(c *gin.Context) {
+	id, ok := s.mailID(c)
+	if !ok {
+		return
+	}
+	if err := s.Cases.ReopenMail(c.Request.Context(), id, CurrentUser(c)); err != nil {
+		s.mailRefused(c, err, gin.H{})
+		return
+	}
+	c.Redirect(http.StatusSeeOther, "/staff/mail/"+strconv.FormatInt(id, 10))
+}
+
 // mailLink attaches a message to a case.
 func (s *Server) mailLink(c *gin.Context) {
 	id, ok := s.mailID(c)

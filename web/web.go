@@ -112,6 +112,7 @@ func (s *Server) Handler() (http.Handler, error) {
 	mail.GET("/:id", s.mailMessage)
 	mail.GET("/:id/attachments/:n", s.mailAttachment)
 	mail.POST("/:id/handle", s.mailHandle)
+	mail.POST("/:id/reopen", s.mailReopen)
 	mail.POST("/:id/link", s.mailLink)
 	mail.POST("/:id/register", s.mailRegister)
 	adm := st.Group("/admin", s.requireRole(gongkai.RoleAdmin))

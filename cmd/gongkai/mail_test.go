@@ -119,6 +119,19 @@ func TestMailView(t *testing.T) {
 	if !strings.Contains(page, "已处理（1）") || !strings.Contains(page, "待处理（3）") || !strings.Contains(page, "确认为垃圾邮件") {
 		t.Errorf("handled tab after archiving\n%.3000s", page)
 	}
+	// Archived by mistake: undone, it waits again, and is archived anew.
+	if _, page := get(t, reg, spam); !strings.Contains(page, `id="reopen"`) {
+		t.Errorf("an archived message offers no 撤销归档")
+	}
+	if status, body, _ := postForm(t, reg, spam+"/reopen", url.Values{"csrf": {csrf}}); status != http.StatusSeeOther {
+		t.Fatalf("reopen: %d\n%.800s", status, body)
+	}
+	if _, page := get(t, reg, ta.URL+"/staff/mail"); !strings.Contains(page, "待处理（4）") || !strings.Contains(page, "已处理（0）") {
+		t.Errorf("after 撤销归档 the message does not wait again")
+	}
+	if status, _, _ := postForm(t, reg, spam+"/handle", url.Values{"csrf": {csrf}, "note": {"确认为垃圾邮件"}}); status != http.StatusSeeOther {
+		t.Fatalf("archive again after reopening: %d", status)
+	}
 
 	// The follow-up of a case registered by hand afterwards: linked by its
 	// number, the case page shows the message and the history says so.
