@@ -40,7 +40,6 @@ var Options = []Option{
 	{"imap-tls", "GONGKAI_IMAP_TLS", "implicit", false, "implicit、starttls 或 none（仅限本机回环）"},
 	{"imap-move-to", "GONGKAI_IMAP_MOVE_TO", "", false, "收取后移入的文件夹；空则只标记为已读"},
 	{"imap-ca", "GONGKAI_IMAP_CA", "", false, "邮箱服务器证书的签发机构证书（PEM 文件）；空则使用系统信任的证书"},
-	{"imap-all", "GONGKAI_IMAP_ALL", "false", false, "首次收取某邮箱时也导入已读邮件（默认只导入未读邮件，已读的视为已人工处理）"},
 	{"agency", "GONGKAI_AGENCY", "西工区住房和城乡建设局", false, "机关名称"},
 	{"file-rate", "GONGKAI_FILE_RATE", "10", false, "同一地址每分钟最多提交申请次数（0 为不限）"},
 	{"admin-password", "GONGKAI_ADMIN_PASSWORD", "", true, "首次启动时创建 admin 账户的密码"},

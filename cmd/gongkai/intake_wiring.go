@@ -288,7 +288,7 @@ func newIMAPPoller(a *App, in *caseflow.Intake, wake func()) (*imappoll.Poller, 
 		tlsConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
 	}
 	return &imappoll.Poller{Addr: cfg["imap"], Username: cfg["imap-user"], Password: cfg["imap-password"], TLSConfig: tlsConfig,
-		Mailbox: cfg["imap-mailbox"], TLS: mode, MoveTo: cfg["imap-move-to"], AllOnFirstPoll: cfg.Bool("imap-all"), Store: in, Wake: wake, Log: a.Log.With("worker", "imap")}, nil
+		Mailbox: cfg["imap-mailbox"], TLS: mode, MoveTo: cfg["imap-move-to"], Store: in, Wake: wake, Log: a.Log.With("worker", "imap")}, nil
 }
 
 func init() {

@@ -352,67 +352,6 @@ func TestBackoffAfterLogin(t *testing.T) {
 	}
 }
 
-// TestFirstPollUnreadOnly: connected to a mailbox with a history, the first
-// poll takes the unread mail only (what staff read, they dealt with) and
-// starts the cursor where the mailbox stood: read mail older than that is
-// never taken, and everything after it is. AllOnFirstPoll takes it all.
-func TestFirstPollUnreadOnly(t *testing.T) {
-	for _, all := range []bool{false, true} {
-		t.Run(fmt.Sprintf("all=%v", all), func(t *testing.T) {
-			fs := startFaulty(t, capsMove, nil)
-			fs.add(t, "INBOX", 1, 2, imap.FlagSeen) // read before gongkai
-			fs.add(t, "INBOX", 3, 3)                // unread
-			fs.add(t, "INBOX", 4, 4, imap.FlagSeen) // read, newest
-			s := newService(t)
-			p := faultyPoller(fs, s)
-			p.AllOnFirstPoll = all
-			want := 1
-			if all {
-				want = 4
-			}
-			if n, err := p.PollOnce(context.Background()); err != nil || n != want {
-				t.Fatalf("first poll: %d, %v; want %d", n, err, want)
-			}
-			fs.add(t, "INBOX", 5, 5, imap.FlagSeen) // arrives later, read by somebody at once
-			if n, err := p.PollOnce(context.Background()); err != nil || n != 1 {
-				t.Errorf("second poll: %d, %v; want 1 (all new mail)", n, err)
-			}
-			cur, _ := s.IMAPCursor(context.Background(), "INBOX")
-			if cur.LastUID != 5 {
-				t.Errorf("cursor at %d, want 5", cur.LastUID)
-			}
-		})
-	}
-}
-
-// TestBatchesBySize: batches are cut by bytes as well as by count, and a
-// message over the size limit is not fetched: it stays in the mailbox,
-// flagged, and a note for staff stands in for it.
-func TestBatchesBySize(t *testing.T) {
-	fs := startFaulty(t, capsMove, nil)
-	fs.add(t, "INBOX", 1, 2)
-	big := append(faultMsg(3), bytes.Repeat([]byte("x"), 5000)...)
-	if _, err := fs.user.Append("INBOX", literal{bytes.NewReader(big)}, &imap.AppendOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	fs.add(t, "INBOX", 4, 6)
-	s := newService(t)
-	p := faultyPoller(fs, s)
-	p.MaxBytes, p.BatchBytes = 4000, 250 // about two small messages a batch
-	batches := 0
-	p.afterBatch = func(int) error { batches++; return nil }
-	n, err := p.PollOnce(context.Background())
-	if err != nil || n != 6 {
-		t.Fatalf("PollOnce: %d, %v; want 6 (five messages and a note)", n, err)
-	}
-	if batches < 4 {
-		t.Errorf("%d batches, want at least 4 (250 bytes a batch, and the big one alone)", batches)
-	}
-	if got := fs.flags(t, "INBOX"); !slices.Equal(got, []string{"1:\\Seen", "2:\\Seen", "3:\\Flagged", "4:\\Seen", "5:\\Seen", "6:\\Seen"}) {
-		t.Errorf("INBOX %v", got)
-	}
-}
-
 // TestUnreadStaysUnread: a stored message that a staff member marks unread
 // again in the mailbox stays so while the poller runs: the catch-up (for a
 // stop between storing and flagging) runs once a session, not each round.

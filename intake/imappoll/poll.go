@@ -59,12 +59,9 @@ type Poller struct {
 	// MoveTo, when set, moves stored messages to this mailbox instead of
 	// flagging them \Seen.
 	MoveTo string
-	// AllOnFirstPoll takes the mail already read too on the first poll of
-	// a mailbox; without it, the first poll takes the unread mail only.
-	AllOnFirstPoll bool
-	Store          Store
-	Wake           func() // called after each stored batch; may be nil
-	Log            *slog.Logger
+	Store  Store
+	Wake   func() // called after each stored batch; may be nil
+	Log    *slog.Logger
 	// Batch is how many messages one fetch and one transaction take; 0 = 200.
 	Batch int
 	// BatchBytes caps the bytes of one batch (big messages make smaller
@@ -234,11 +231,12 @@ func (p *Poller) await(c *imapclient.Client, scale int, what string, fn func() e
 	if d <= 0 {
 		d = 2 * time.Minute
 	}
-	var fired atomic.Bool
-	t := time.AfterFunc(d*time.Duration(scale), func() { fired.Store(true); c.Close() })
+	t := time.AfterFunc(d*time.Duration(scale), func() { c.Close() })
 	err := fn()
-	t.Stop()
-	if fired.Load() {
+	if !t.Stop() { // fired: the connection is closed, whatever fn said
+		if err == nil {
+			err = errors.New("connection closed")
+		}
 		return fmt.Errorf("imappoll: no answer to %s within %v: %w", what, d*time.Duration(scale), err)
 	}
 	return err
@@ -396,11 +394,6 @@ func (p *Poller) fetchNew(ctx context.Context, c *imapclient.Client, sel *imap.S
 	if err != nil {
 		return 0, err
 	}
-	// The first poll of a mailbox takes its unread mail only (unless
-	// AllOnFirstPoll): what staff read before gongkai was there, they have
-	// dealt with, and it should not become overdue cases with receipts to
-	// its senders. The cursor then starts where the mailbox stood.
-	first := cur.UIDValidity == 0 && !p.AllOnFirstPoll
 	if catchUp && cur.UIDValidity == uidValidity && cur.LastUID > 0 {
 		// Once a session: every round would undo, each minute, a staff
 		// member marking a stored message unread again. Its failure is
@@ -432,26 +425,11 @@ func (p *Poller) fetchNew(ctx context.Context, c *imapclient.Client, sel *imap.S
 	set.AddRange(imap.UID(cur.LastUID+1), 0)
 	var sd *imap.SearchData
 	err = p.await(c, 1, "SEARCH", func() error {
-		crit := &imap.SearchCriteria{UID: []imap.UIDSet{set}}
-		if first {
-			crit.NotFlag = []imap.Flag{imap.FlagSeen}
-		}
-		sd, err = c.UIDSearch(crit, nil).Wait()
+		sd, err = c.UIDSearch(&imap.SearchCriteria{UID: []imap.UIDSet{set}}, nil).Wait()
 		return err
 	})
 	if err != nil {
 		return 0, fmt.Errorf("imappoll: searching %s: %w", box, err)
-	}
-	if first && sel.UIDNext > 1 {
-		defer func() {
-			if err == nil && uint32(sel.UIDNext-1) > cur.LastUID {
-				start := cur
-				start.LastUID = uint32(sel.UIDNext - 1)
-				if _, err = p.Store.ReceiveBatch(ctx, nil, &start); err != nil {
-					err = fmt.Errorf("imappoll: recording where %s stood: %w", box, err)
-				}
-			}
-		}()
 	}
 	// "n:*" always includes the highest UID, even below n.
 	uids := slices.DeleteFunc(sd.AllUIDs(), func(u imap.UID) bool { return uint32(u) <= cur.LastUID })
@@ -539,7 +517,7 @@ func (f fetched) done() []imap.UID {
 
 // flagUnreadable flags \Flagged the messages the server would not give.
 func (p *Poller) flagUnreadable(c *imapclient.Client, uids []imap.UID) error {
-	return p.await(c, 1, "STORE", func() error {
+	return p.await(c, 10, "STORE", func() error {
 		err := c.Store(imap.UIDSetNum(uids...), &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true, Flags: []imap.Flag{imap.FlagFlagged}}, nil).Close()
 		if err != nil {
 			return fmt.Errorf("imappoll: flagging messages the server would not give: %w", err)
@@ -633,9 +611,13 @@ func (p *Poller) sizes(c *imapclient.Client, uids []imap.UID) (map[imap.UID]int6
 	if len(uids) == 0 {
 		return out, nil
 	}
+	// One range, not the list: a long list of scattered UIDs can pass a
+	// server's line limit; the sizes of UIDs in between are not used.
+	var set imap.UIDSet
+	set.AddRange(uids[0], uids[len(uids)-1])
 	var ms []*imapclient.FetchMessageBuffer
-	err := p.await(c, 1, "FETCH RFC822.SIZE", func() (err error) {
-		ms, err = c.Fetch(imap.UIDSetNum(uids...), &imap.FetchOptions{UID: true, RFC822Size: true}).Collect()
+	err := p.await(c, 10, "FETCH RFC822.SIZE", func() (err error) {
+		ms, err = c.Fetch(set, &imap.FetchOptions{UID: true, RFC822Size: true}).Collect()
 		return err
 	})
 	var refused *imap.Error
@@ -703,7 +685,7 @@ func (p *Poller) fetchChunk(c *imapclient.Client, box string, uidValidity uint32
 		return f
 	}
 	var sd *imap.SearchData
-	err = p.await(c, 1, "SEARCH", func() (err error) {
+	err = p.await(c, 10, "SEARCH", func() (err error) {
 		sd, err = c.UIDSearch(&imap.SearchCriteria{UID: []imap.UIDSet{imap.UIDSetNum(missing...)}}, nil).Wait()
 		return err
 	})
@@ -761,7 +743,7 @@ func (p *Poller) startMarking(c *imapclient.Client, uids []imap.UID, move string
 	if move != "" && c.Caps().Has(imap.CapMove) {
 		cmd := c.Move(set, move)
 		return func() error {
-			return p.await(c, 1, "MOVE", func() error {
+			return p.await(c, 10, "MOVE", func() error {
 				if _, err := cmd.Wait(); err != nil {
 					return fmt.Errorf("imappoll: moving stored messages to %s: %w", move, err)
 				}
@@ -772,7 +754,7 @@ func (p *Poller) startMarking(c *imapclient.Client, uids []imap.UID, move string
 	if move != "" {
 		cmd := c.Copy(set, move)
 		return func() error {
-			return p.await(c, 1, "COPY", func() error {
+			return p.await(c, 10, "COPY", func() error {
 				if _, err := cmd.Wait(); err != nil {
 					return fmt.Errorf("imappoll: copying stored messages to %s (nothing deleted): %w", move, err)
 				}
@@ -788,7 +770,7 @@ func (p *Poller) startMarking(c *imapclient.Client, uids []imap.UID, move string
 	}
 	cmd := c.Store(set, &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true, Flags: []imap.Flag{imap.FlagSeen}}, nil)
 	return func() error {
-		return p.await(c, 1, "STORE", func() error {
+		return p.await(c, 10, "STORE", func() error {
 			if err := cmd.Close(); err != nil {
 				return fmt.Errorf("imappoll: flagging stored messages \\Seen: %w", err)
 			}
