@@ -168,8 +168,14 @@ func (l *Letters) Draft(ctx context.Context, caseNo string, in DraftInput, u *go
 		if err := mayWrite(c, u, k, "拟写文书"); err != nil {
 			return err
 		}
-		if !c.Status.Open() && k.Final() && !closingNotice(c, k) {
-			return gongkai.Errorf(gongkai.EConflict, "本案已办结，不能再拟写答复告知书")
+		if !c.Status.Open() && k.Final() {
+			sent, err := finalLetterSent(tx, c)
+			if err != nil {
+				return err
+			}
+			if !closingNotice(c, k) || sent {
+				return gongkai.Errorf(gongkai.EConflict, "本案已办结，不能再拟写答复告知书")
+			}
 		}
 		agency, err := l.agencyTx(tx)
 		if err != nil {
@@ -425,7 +431,21 @@ func correctionNoticeDay(tx *store.Tx, c *gongkai.Case) (gongkai.Date, error) {
 func closingNotice(c *gongkai.Case, k replies.Kind) bool {
 	r, ok := k.Result()
 	return ok && c.Status == gongkai.StatusClosed && r == c.Result &&
-		(r == gongkai.ResultNoCorrection || r == gongkai.ResultNoFee || r == gongkai.ResultOther)
+		(r == gongkai.ResultNoCorrection || r == gongkai.ResultNoFee)
+}
+
+// finalLetterSent reports whether a final letter of case c went out.
+func finalLetterSent(tx *store.Tx, c *gongkai.Case) (bool, error) {
+	ls, err := tx.LettersForCase(c.ID)
+	if err != nil {
+		return false, err
+	}
+	for _, lt := range ls {
+		if replies.Kind(lt.Kind).Final() && lt.Dispatched() {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // ready checks that a letter may leave now: reviewed (procedural) or
@@ -523,6 +543,11 @@ func (l *Letters) correctionSent(tx *store.Tx, lt *store.Letter, c *gongkai.Case
 	}
 	if days < 1 {
 		return gongkai.Errorf(gongkai.EConflict, "补正告知书所写的补正期限（%s）已到，请重新拟写后再发出", deadline)
+	}
+	if !strings.Contains(lt.Body, deadline.Chinese()) {
+		// An edited letter must not tell the applicant one deadline while
+		// the case runs to another.
+		return gongkai.Errorf(gongkai.EConflict, "补正告知书中未写明补正期限%s（本案将按此期限计算），请修改后再发出", deadline.Chinese())
 	}
 	return actTx(tx, c, Input{Action: ActRequestCorrection, Actor: actor, Now: tx.Now, Days: days,
 		Reason: "补正告知书" + lt.DocNo + "发出"}, l.Cases.Cal)
@@ -644,6 +669,14 @@ func (l *Letters) dispatchTx(ctx context.Context, id int64, u *gongkai.User,
 		concludes, err := ready(lt, c, u)
 		if err != nil {
 			return err
+		}
+		if k := replies.Kind(lt.Kind); k.Final() && closingNotice(c, k) {
+			if sent, err := finalLetterSent(tx, c); err != nil || sent {
+				if err == nil {
+					err = gongkai.Errorf(gongkai.EConflict, "本案的办结告知书已发出，不能再发")
+				}
+				return err
+			}
 		}
 		agency, err := l.agencyTx(tx)
 		if err != nil {

@@ -149,6 +149,22 @@ func TestProceduralLetters(t *testing.T) {
 	if _, err := l.Draft(ctx, c.No, caseflow.DraftInput{Kind: replies.KindCorrection}, lReg); gongkai.ErrorKind(err) != gongkai.EInvalid {
 		t.Errorf("补正 notice without items: %v", err)
 	}
+	// A notice edited so that it no longer states the deadline the case
+	// will run to cannot go out.
+	want, _ := s.Cal.AddWorkdays(gongkai.DateOf(lt.CreatedAt), caseflow.DefaultCorrectionDays)
+	edited, err := l.Edit(ctx, lt.ID, lt.Title, strings.ReplaceAll(lt.Body, want.Chinese(), "收到本告知书之日起15日内"), lReg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Review(ctx, edited.ID, lReg, true, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.MarkPrinted(ctx, edited.ID, lReg); gongkai.ErrorKind(err) != gongkai.EConflict || !strings.Contains(err.Error(), "补正期限") {
+		t.Errorf("a notice without the deadline the case runs to: %v, want refused", err)
+	}
+	if lt, err = l.Edit(ctx, lt.ID, lt.Title, lt.Body, lReg); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := l.Review(ctx, lt.ID, lReg, true, ""); err != nil {
 		t.Fatal(err)
 	}
@@ -164,7 +180,7 @@ func TestProceduralLetters(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, _ := s.Cal.AddWorkdays(gongkai.DateOf(lt.CreatedAt), caseflow.DefaultCorrectionDays)
+	want, _ = s.Cal.AddWorkdays(gongkai.DateOf(lt.CreatedAt), caseflow.DefaultCorrectionDays)
 	if d.Case.Status != gongkai.StatusCorrection || !d.Case.CorrectionDue.Equal(want) || !strings.Contains(lt.Body, want.Chinese()) {
 		t.Errorf("after the 补正 notice: status %s, 补正期限 %s; want 补正 until %s, as the letter says", d.Case.Status, d.Case.CorrectionDue, want)
 	}
@@ -331,6 +347,10 @@ func TestClosingNoticeAfterLapse(t *testing.T) {
 	after, _ := s.CaseDetail(ctx, c.No, lAdmin, false)
 	if after.Case.Status != gongkai.StatusClosed || after.Case.Result != gongkai.ResultNoCorrection || !after.Case.AnsweredOn.Equal(answered) {
 		t.Errorf("the case after its closing notice: %s %s %s; want closed as before on %s", after.Case.Status, after.Case.Result, after.Case.AnsweredOn, answered)
+	}
+	// Given once: a second closing notice is refused.
+	if _, err := l.Draft(ctx, c.No, caseflow.DraftInput{}, lReg); gongkai.ErrorKind(err) != gongkai.EConflict {
+		t.Errorf("a second closing notice: %v, want refused", err)
 	}
 	// Another kind of final letter stays refused on the closed case.
 	if _, err := l.Draft(ctx, c.No, caseflow.DraftInput{Kind: replies.KindForResult(gongkai.ResultDisclosed)}, lAdmin); err == nil {

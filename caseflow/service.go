@@ -256,7 +256,7 @@ func (s *Service) Act(ctx context.Context, no string, in Input) (*gongkai.Case, 
 		if in.Now.IsZero() {
 			in.Now = tx.Now
 		}
-		if err := checkAssignee(tx, in); err != nil {
+		if err := checkAssignee(tx, c, in); err != nil {
 			return err
 		}
 		return actTx(tx, c, in, s.Cal)
@@ -288,11 +288,14 @@ func (s *Service) Message(ctx context.Context, id int64) (*gongkai.Message, erro
 // checkAssignee refuses to hand a case to somebody who cannot work on it:
 // no such user, an account switched off, no handler role, or a handler of
 // another 股室 than the one named.
-func checkAssignee(tx *store.Tx, in Input) error {
+func checkAssignee(tx *store.Tx, c *gongkai.Case, in Input) error {
 	if (in.Action != ActAssign && in.Action != ActRegister) || strings.TrimSpace(in.Assignee) == "" {
 		return nil
 	}
 	name := strings.TrimSpace(in.Assignee)
+	if strings.TrimSpace(in.Department) == "" {
+		in.Department = c.Department // the case keeps its 股室
+	}
 	u, _, err := tx.UserByUsername(name)
 	switch {
 	case gongkai.ErrorKind(err) == gongkai.ENotFound:
