@@ -250,7 +250,7 @@ func (r *rules) extractID(f *found, o extractOpts, spans *[][]int) {
 	// with the renewal count): taken right after its name.
 	for _, m := range reTWPermit.FindAllStringSubmatchIndex(ms, -1) {
 		ctx := f.t.m[max(0, m[2]-60):m[2]]
-		if idTypeOf(ctx) != "台湾居民来往大陆通行证" {
+		if idTypeOf(ctx) != "台湾居民来往大陆通行证" || !reTWPermitLead.MatchString(ctx) {
 			continue
 		}
 		f.IDNumber, f.IDType = ms[m[2]:m[3]], "台湾居民来往大陆通行证"

@@ -156,7 +156,9 @@ func ptr(b *bool) string {
 // TestEightDigitsAreNotPermits: an 8-digit number is a 台胞证 number only
 // after the document's name.
 func TestEightDigitsAreNotPermits(t *testing.T) {
-	if got := Extract("申请公开编号为12345678的文件。联系电话：13812345678"); got.IDNumber != "" || got.IDType != "" {
-		t.Errorf("an 8-digit file number taken as %s %s", got.IDType, got.IDNumber)
+	for _, in := range []string{"申请公开编号为12345678的文件。联系电话：13812345678", "台胞证见附件），电话63212345", "持台胞证人员20230101至20231231的入境记录"} {
+		if got := Extract(in); got.IDNumber != "" || got.IDType != "" {
+			t.Errorf("%q: an 8-digit number taken as %s %s", in, got.IDType, got.IDNumber)
+		}
 	}
 }

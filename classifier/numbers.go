@@ -17,11 +17,14 @@ var (
 	reID18 = regexp.MustCompile(`(?:^|[^0-9A-Za-z])([1-9]\d{5}[ -]?(?:\d[ -]?){11}[0-9Xx])(?:$|[^0-9A-Za-z])`)
 	reID15 = regexp.MustCompile(`(?:^|[^0-9A-Za-z])([1-9]\d{14})(?:$|[^0-9A-Za-z])`)
 	// Passport and permit numbers: a letter or two and 7–10 digits.
-	reTWPermit = regexp.MustCompile(`(?:^|[^0-9A-Za-z])(\d{8}(?:\d{2})?)(?:$|[^0-9A-Za-z])`)
-	rePermit   = regexp.MustCompile(`(?i)(?:^|[^0-9A-Za-z])([A-Z]{1,2}\d{7,10})(?:$|[^0-9A-Za-z])`)
-	reCredit   = regexp.MustCompile(`(?:^|[^0-9A-Za-z])([0-9A-HJ-NP-RTUWXY]{2}\d{6}[0-9A-HJ-NP-RTUWXY]{9}[0-9A-HJ-NP-RTUWXY])(?:$|[^0-9A-Za-z])`)
-	reEmail    = regexp.MustCompile(`[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}`)
-	reCase     = regexp.MustCompile(`GK-\d{4}-\d{6}`)
+	// reTWPermitLead: the text right before a 台胞证 number ends with the
+	// document's name, or its label ("证件号码："), and nothing else.
+	reTWPermitLead = regexp.MustCompile(`(?:台胞证|通行证|证件号码|号码|证号)[\s:：，,]*$`)
+	reTWPermit     = regexp.MustCompile(`(?:^|[^0-9A-Za-z])(\d{8}(?:\d{2})?)(?:$|[^0-9A-Za-z])`)
+	rePermit       = regexp.MustCompile(`(?i)(?:^|[^0-9A-Za-z])([A-Z]{1,2}\d{7,10})(?:$|[^0-9A-Za-z])`)
+	reCredit       = regexp.MustCompile(`(?:^|[^0-9A-Za-z])([0-9A-HJ-NP-RTUWXY]{2}\d{6}[0-9A-HJ-NP-RTUWXY]{9}[0-9A-HJ-NP-RTUWXY])(?:$|[^0-9A-Za-z])`)
+	reEmail        = regexp.MustCompile(`[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}`)
+	reCase         = regexp.MustCompile(`GK-\d{4}-\d{6}`)
 	// Phones: mainland mobiles (with an optional +86), landlines with an area
 	// code, international numbers with "+".
 	reMobile   = regexp.MustCompile(`(?:^|[^0-9+])((?:(?:\+|00)?86[ -]?)?1[3-9]\d(?:[ -]?\d){8})(?:$|[^0-9])`)
