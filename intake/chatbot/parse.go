@@ -127,11 +127,18 @@ func bareName(v string) string {
 			break
 		}
 	}
-	if reBareName.MatchString(v) {
-		return v
+	if !reBareName.MatchString(v) || reNotAName.MatchString(v) {
+		return ""
 	}
-	return ""
+	if !strings.ContainsFunc(v, func(r rune) bool { return r >= 0x2E80 }) && !strings.Contains(strings.TrimSpace(v), " ") {
+		return "" // one Latin word ("no", "help"): not a name; "John Smith" is
+	}
+	return v
 }
+
+// reNotAName: answers to "what is your name" that are no name — a refusal,
+// a place.
+var reNotAName = regexp.MustCompile(`^(?:不想说|不知道|不告诉你?|不方便|不愿意|匿名|保密|无|没有|不用了?|算了)|[省市区县]$`)
 
 func isName(v string) bool {
 	if !reHanName.MatchString(v) {
