@@ -262,9 +262,10 @@ func TestNewRequestMentioningACase(t *testing.T) {
 	if !strings.Contains(st.App.Description, "翠湖名苑") || st.PendingNo != "" {
 		t.Errorf("description %q, pending status query %q; want the request kept", st.App.Description, st.PendingNo)
 	}
-	// A bare case number still asks for the 查询码.
-	_, st = chatAfter(t, "GK-2026-000001")
-	if st.PendingNo != "GK-2026-000001" {
-		t.Errorf("a bare case number: pending %q, want a status query", st.PendingNo)
+	// A bare case number, or a question about one, still asks for the 查询码.
+	for _, m := range []string{"GK-2026-000001", "我申请公开的GK-2026-000001办到哪了？", "GK-2026-000001的答复通知书什么时候发？"} {
+		if _, st = chatAfter(t, m); st.PendingNo != "GK-2026-000001" {
+			t.Errorf("%q: pending %q, want a status query", m, st.PendingNo)
+		}
 	}
 }

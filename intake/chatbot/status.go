@@ -30,7 +30,7 @@ func (e *Engine) status(ctx context.Context, st *State, m string) (Reply, bool) 
 		return e.withPrompt(st, Reply{Text: l.say("status_not_found"), Intent: "status"}, true), true
 	case no == "":
 		no = st.PendingNo
-	case code == "" && (l.is("record", rest) || strings.Contains(rest, "申请公开")):
+	case code == "" && strings.Contains(rest, "申请公开") && !l.is("question", rest):
 		// "我之前申请过GK-…。现在另外申请公开…": a new request that mentions
 		// an earlier case goes on as the request, not as a status query.
 		return Reply{}, false
