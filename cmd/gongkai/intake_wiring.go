@@ -122,9 +122,12 @@ func receiptBuilder(cfg Config, letters func() *caseflow.Letters) caseflow.Recei
 	return func(c *gongkai.Case, req *gongkai.Email, rcpt string) ([]byte, error) {
 		set, agency := replies.Defaults(), configured
 		if l := letters(); l != nil {
-			var err error
-			if set, agency, err = l.Effective(context.Background()); err != nil {
-				return nil, err
+			if s, a, err := l.Effective(context.Background()); err == nil {
+				set, agency = s, a
+			} else {
+				// A receipt with the shipped text rather than none: the
+				// applicant needs the 受理编号 and 查询码.
+				slog.Warn("receipt: templates and agency settings unreadable; shipped template used", "case", c.No, "err", err)
 			}
 			// Settings saved without a name or e-mail address still leave the
 			// receipt a sender.
