@@ -224,9 +224,12 @@ func MaskID(s string) string {
 	return string(r[:3]) + strings.Repeat("*", len(r)-5) + string(r[len(r)-2:])
 }
 
-// rePersonal finds ID numbers (18 or 15 digits, the last may be X) and
-// phone numbers (mobile, or a landline with its area code) in free text.
-var rePersonal = regexp.MustCompile(`\d{17}[\dXx]|\d{15}|1[3-9]\d{9}|0\d{2,3}-?\d{7,8}`)
+// rePersonal finds ID numbers (18 or 15 digits, the last may be X; spaces
+// between the groups allowed) and phone numbers (mobile, with +86 / 0086
+// and spaces or hyphens; or a landline with its area code and extension)
+// in free text. The ID forms come first: a mobile-like start of an ID
+// number is the ID.
+var rePersonal = regexp.MustCompile(`\d{6} ?\d{8} ?\d{3}[\dXx]|\d{15}|(?:(?:\+|00)?86[- ]?)?1[3-9]\d[- ]?\d{4}[- ]?\d{4}|0\d{2,3}[- ]?\d{7,8}(?:-\d{1,6})?`)
 
 // MaskPersonal masks the ID numbers and phone numbers in a text written
 // about an applicant (the classifier's evidence, the case history), as
@@ -246,7 +249,7 @@ func MaskPersonal(s string) string {
 		}
 		m := s[l[0]:l[1]]
 		b.WriteString(s[last:l[0]])
-		if (len(m) == 18 || len(m) == 15) && m[0] != '0' {
+		if d := len(digitsIn(m)); d >= 15 && m[0] != '0' && m[0] != '+' && !strings.HasPrefix(m, "86") {
 			b.WriteString(MaskID(m))
 		} else {
 			b.WriteString(MaskPhone(m))
@@ -263,8 +266,25 @@ func inWord(s string, i int) bool {
 	if i < 0 || i >= len(s) {
 		return false
 	}
-	c := s[i]
-	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' || c == '-' || c == '@'
+	alnum := func(c byte) bool { return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' }
+	if c := s[i]; c == '-' {
+		// A hyphen joins a word only to more word: "GK-2026-…",
+		// "letter-…-0467…@…", not "电话-" or a trailing "-".
+		before, after := i > 0 && alnum(s[i-1]), i+1 < len(s) && alnum(s[i+1])
+		return before && after
+	}
+	return alnum(s[i])
+}
+
+// digitsIn keeps the ASCII digits of s.
+func digitsIn(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] >= '0' && s[i] <= '9' {
+			b.WriteByte(s[i])
+		}
+	}
+	return b.String()
 }
 
 // MaskPhone shows the first 3 and last 4 digits of a phone number.
