@@ -266,7 +266,9 @@ func inWord(s string, i int) bool {
 	if i < 0 || i >= len(s) {
 		return false
 	}
-	alnum := func(c byte) bool { return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' }
+	alnum := func(c byte) bool {
+		return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_'
+	}
 	if c := s[i]; c == '-' {
 		// A hyphen joins a word only to more word: "GK-2026-…",
 		// "letter-…-0467…@…", not "电话-" or a trailing "-".
