@@ -721,7 +721,7 @@ func (in *Intake) file(tx *store.Tx, p *parsed) error {
 	case gongkai.KindBounce, gongkai.KindAutoReply:
 		// Stored and shown, never a case; linked to the letter it answers.
 		m.Kind = v.Nature
-		c, _, err := relatedCase(tx, em, v, true)
+		c, _, err := relatedCase(tx, em, v, true, in.ownMailDomain())
 		if err != nil {
 			return err
 		}
@@ -740,7 +740,7 @@ func (in *Intake) file(tx *store.Tx, p *parsed) error {
 		return in.finish(tx, p, m, em, vj)
 	}
 
-	c, thread, err := relatedCase(tx, em, v, false)
+	c, thread, err := relatedCase(tx, em, v, false, in.ownMailDomain())
 	if err != nil {
 		return err
 	}
@@ -812,7 +812,7 @@ var testHookFinish func(p *parsed) error
 // something gongkai sent (In-Reply-To, References; for reports also the
 // returned message inside) — thread is true then — else a 受理编号 in the
 // subject or the new text that exists. nil when there is none.
-func relatedCase(tx *store.Tx, em *gongkai.Email, v gongkai.Verdict, report bool) (c *gongkai.Case, thread bool, err error) {
+func relatedCase(tx *store.Tx, em *gongkai.Email, v gongkai.Verdict, report bool, own string) (c *gongkai.Case, thread bool, err error) {
 	ids := append(slices.Clone(em.InReplyTo), em.References...)
 	var texts []string
 	if v.CaseRef != "" {
@@ -838,7 +838,7 @@ func relatedCase(tx *store.Tx, em *gongkai.Email, v gongkai.Verdict, report bool
 	// a reply to one leads to the case even when the mail it answers is
 	// not in the outbox.
 	for _, id := range ids {
-		if m := reOwnMessageID.FindStringSubmatch(id); m != nil {
+		if m := reOwnMessageID.FindStringSubmatch(id); m != nil && ownDomain(id, own) {
 			if c, err = tx.FindCaseByNo(m[1]); c != nil || err != nil {
 				return c, true, err
 			}
@@ -852,6 +852,29 @@ func relatedCase(tx *store.Tx, em *gongkai.Email, v gongkai.Verdict, report bool
 		}
 	}
 	return nil, false, nil
+}
+
+// ownDomain reports whether Message-ID id is of the bureau's own mail
+// domain (own; "" when gongkai sends nothing, and then any).
+func ownDomain(id, own string) bool {
+	if own == "" {
+		return true
+	}
+	id = strings.TrimSuffix(strings.TrimSpace(id), ">")
+	i := strings.LastIndexByte(id, '@')
+	return i >= 0 && strings.EqualFold(id[i+1:], own)
+}
+
+// ownMailDomain is the domain of the Message-IDs gongkai gives its mail.
+func (in *Intake) ownMailDomain() string {
+	if in.ReceiptEnvelope == nil {
+		return ""
+	}
+	id, _ := in.ReceiptEnvelope(&gongkai.Case{No: "GK-0000-000000"})
+	if i := strings.LastIndexByte(id, '@'); i >= 0 {
+		return id[i+1:]
+	}
+	return ""
 }
 
 // reOwnMessageID matches a Message-ID gongkai (or the bureau's mail system

@@ -745,6 +745,7 @@ func TestLinkOnlyTheApplicant(t *testing.T) {
 		"neighbour@x": followup("李四", "11010519491231002X"),
 		"thread@x":    followup("", ""),
 		"notice@x":    followup("", ""),
+		"forged@x":    followup("", ""),
 		"byid@x":      followup("张三", "110101199003074477"),
 		"own@x":       followup("", ""),
 	})
@@ -776,8 +777,12 @@ func TestLinkOnlyTheApplicant(t *testing.T) {
 	if m := receive("thread@x", "colleague@c.example", "In-Reply-To: <receipt-"+no+"@test>\r\n"); m.CaseID != c.ID {
 		t.Errorf("reply to the receipt from another address: case %d, want %d", m.CaseID, c.ID)
 	}
-	if m := receive("notice@x", "colleague@c.example", "References: <notice-"+no+"@zjj.xigong.example>\r\n"); m.CaseID != c.ID {
+	if m := receive("notice@x", "colleague@c.example", "References: <notice-"+no+"@test>\r\n"); m.CaseID != c.ID {
 		t.Errorf("reply to the old mail system's notice: case %d, want %d", m.CaseID, c.ID)
+	}
+	// The case number in a Message-ID of somebody else's domain is no thread.
+	if m := receive("forged@x", "stranger@d.example", "References: <letter-"+no+"@elsewhere.example>\r\n"); m.CaseID != 0 {
+		t.Errorf("a References with another domain's letter-GK-… linked the mail to case %d", m.CaseID)
 	}
 	if s := status(); s != gongkai.StatusCorrection {
 		t.Fatalf("a reply from somebody else completed the 补正 (%s)", s)
