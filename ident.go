@@ -45,7 +45,7 @@ type IDCheck struct {
 func CheckIDNumber(s string, now time.Time) IDCheck {
 	n := NormalizeDigits(s)
 	c := IDCheck{Number: n}
-	if len(n) == 15 && allDigits(n) {
+	if IsOldIDNumber(n) {
 		c.Problem = "这是旧式15位身份证号码，请提供18位号码"
 		return c
 	}
@@ -249,7 +249,7 @@ func MaskPersonal(s string) string {
 		}
 		m := s[l[0]:l[1]]
 		b.WriteString(s[last:l[0]])
-		if d := len(digitsIn(m)); d >= 15 && m[0] != '0' && m[0] != '+' && !strings.HasPrefix(m, "86") {
+		if d := len(digitsOf(m)); d >= 15 && m[0] != '0' && m[0] != '+' && !strings.HasPrefix(m, "86") {
 			b.WriteString(MaskID(m))
 		} else {
 			b.WriteString(MaskPhone(m))
@@ -276,17 +276,6 @@ func inWord(s string, i int) bool {
 		return before && after
 	}
 	return alnum(s[i])
-}
-
-// digitsIn keeps the ASCII digits of s.
-func digitsIn(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] >= '0' && s[i] <= '9' {
-			b.WriteByte(s[i])
-		}
-	}
-	return b.String()
 }
 
 // MaskPhone shows the first 3 and last 4 digits of a phone number.
