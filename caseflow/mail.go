@@ -77,40 +77,10 @@ func (s *Service) MailMessage(ctx context.Context, id int64, u *gongkai.User) (*
 	if !u.Has(mailRoles...) {
 		return nil, errMailRole
 	}
-	d, err := s.mailDetail(ctx, id, "", nil)
-	if err != nil {
-		return nil, err
-	}
-	s.log().Info("message viewed", "user", u.Username, "message_id", id)
-	return d, nil
-}
-
-// CaseMessage loads a message of case no for reading on the case: for the
-// staff who may see the applicant's personal data on it (the registrar,
-// the case's handler) and admins. The letter is the applicant's own words
-// with their personal data, so the reading is written to the case history.
-func (s *Service) CaseMessage(ctx context.Context, no string, id int64, u *gongkai.User) (*MailDetail, error) {
-	return s.mailDetail(ctx, id, no, func(tx *store.Tx, c *gongkai.Case) error {
-		return readCaseMessage(tx, c, u, id, "阅读来信原文")
-	})
-}
-
-// readCaseMessage lets u read the letters of case c — the registrar, the
-// case's handler, admins — and writes the reading (what) to its history.
-func readCaseMessage(tx *store.Tx, c *gongkai.Case, u *gongkai.User, id int64, what string) error {
-	if !u.SeesPersonalData(c) && !u.Has(gongkai.RoleAdmin) {
-		return gongkai.Errorf(gongkai.EForbidden, "只有登记员、本案承办人和管理员可以%s", what)
-	}
-	return tx.AddEvent(&gongkai.Event{CaseID: c.ID, Actor: u.Username, Kind: "pii_viewed", Detail: fmt.Sprintf("%s（来信 %d）", what, id)})
-}
-
-// mailDetail loads message id; with no, only when it belongs to that case,
-// in a write transaction that runs check (the permission, the log) first.
-func (s *Service) mailDetail(ctx context.Context, id int64, no string, check func(tx *store.Tx, c *gongkai.Case) error) (*MailDetail, error) {
 	d := &MailDetail{}
 	var raw []byte
 	var verdict string
-	load := func(tx *store.Tx) error {
+	err := s.DB.View(ctx, func(tx *store.Tx) error {
 		m, err := tx.MessageByID(id)
 		if err != nil {
 			return err
@@ -121,34 +91,70 @@ func (s *Service) mailDetail(ctx context.Context, id int64, no string, check fun
 				return err
 			}
 		}
-		if no != "" {
-			if d.Case == nil || d.Case.No != no {
-				return gongkai.Errorf(gongkai.ENotFound, "案件 %s 没有这封来信", no)
-			}
-			if err := check(tx, d.Case); err != nil {
-				return err
-			}
-		}
 		raw, verdict, err = tx.MessageRaw(id)
 		return err
-	}
-	var err error
-	if check != nil {
-		err = s.DB.Update(ctx, load)
-	} else {
-		err = s.DB.View(ctx, load)
-	}
+	})
 	if err != nil {
 		return nil, err
 	}
+	s.log().Info("message viewed", "user", u.Username, "message_id", id)
+	d.read(raw, verdict)
+	return d, nil
+}
+
+// CaseMessage loads a message of case no for reading on the case: for the
+// staff who may see the applicant's personal data on it (the registrar,
+// the case's handler) and admins. The letter is the applicant's own words
+// with their personal data, so the reading is written to the case history.
+func (s *Service) CaseMessage(ctx context.Context, no string, id int64, u *gongkai.User) (*MailDetail, error) {
+	d := &MailDetail{}
+	var raw []byte
+	var verdict string
+	err := s.DB.Update(ctx, func(tx *store.Tx) (err error) {
+		if d.Message, d.Case, err = caseMessageTx(tx, no, id, u, "阅读来信原文"); err != nil {
+			return err
+		}
+		raw, verdict, err = tx.MessageRaw(id)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	d.read(raw, verdict)
+	return d, nil
+}
+
+// caseMessageTx loads message id of case no for u — the registrar, the
+// case's handler, admins — and writes the reading (what) to its history.
+func caseMessageTx(tx *store.Tx, no string, id int64, u *gongkai.User, what string) (*gongkai.Message, *gongkai.Case, error) {
+	m, err := tx.MessageByID(id)
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := tx.CaseByNo(no)
+	if err != nil {
+		return nil, nil, err
+	}
+	if m.CaseID != c.ID {
+		return nil, nil, gongkai.Errorf(gongkai.ENotFound, "案件 %s 没有这封来信", no)
+	}
+	if !u.SeesPersonalData(c) && !u.Has(gongkai.RoleAdmin) {
+		return nil, nil, gongkai.Errorf(gongkai.EForbidden, "只有登记员、本案承办人和管理员可以%s", what)
+	}
+	err = tx.AddEvent(&gongkai.Event{CaseID: c.ID, Actor: u.Username, Kind: "pii_viewed", Detail: fmt.Sprintf("%s（来信 %d）", what, id)})
+	return m, c, err
+}
+
+// read fills the parsed view of a message from its raw bytes and stored
+// verdict. What could be read is shown even when parsing failed (a message
+// without a header block keeps its text).
+func (d *MailDetail) read(raw []byte, verdict string) {
 	if verdict != "" {
 		var v gongkai.Verdict
 		if json.Unmarshal([]byte(verdict), &v) == nil {
 			d.Verdict = &v
 		}
 	}
-	// What could be read is shown even when parsing failed (a message
-	// without a header block keeps its text).
 	em, err := parseForView(raw)
 	if err != nil || em == nil {
 		d.ParseErr = parseErrorText(err)
@@ -156,7 +162,6 @@ func (s *Service) mailDetail(ctx context.Context, id int64, no string, check fun
 	if em != nil && (em.Text != "" || len(em.Attachments) > 0) {
 		d.Email = em
 	}
-	return d, nil
 }
 
 // MailAttachment returns attachment n (0-based, in the order the mail view
@@ -210,19 +215,8 @@ func (s *Service) CaseMessageRaw(ctx context.Context, no string, id int64, u *go
 // caseMessageRaw is CaseMessageRaw, the history saying what was taken.
 func (s *Service) caseMessageRaw(ctx context.Context, no string, id int64, u *gongkai.User, what string) ([]byte, error) {
 	var raw []byte
-	err := s.DB.Update(ctx, func(tx *store.Tx) error {
-		m, err := tx.MessageByID(id)
-		if err != nil {
-			return err
-		}
-		c, err := tx.CaseByNo(no)
-		if err != nil {
-			return err
-		}
-		if m.CaseID != c.ID {
-			return gongkai.Errorf(gongkai.ENotFound, "案件 %s 没有这封来信", no)
-		}
-		if err := readCaseMessage(tx, c, u, id, what); err != nil {
+	err := s.DB.Update(ctx, func(tx *store.Tx) (err error) {
+		if _, _, err = caseMessageTx(tx, no, id, u, what); err != nil {
 			return err
 		}
 		raw, _, err = tx.MessageRaw(id)
