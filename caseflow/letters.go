@@ -169,11 +169,11 @@ func (l *Letters) Draft(ctx context.Context, caseNo string, in DraftInput, u *go
 			return err
 		}
 		if !c.Status.Open() && k.Final() {
-			sent, err := finalLetterSent(tx, c)
+			sent, err := sentLetter(tx, c, replies.Kind.Final)
 			if err != nil {
 				return err
 			}
-			if !closingNotice(c, k) || sent {
+			if !closingNotice(c, k) || sent != nil {
 				return gongkai.Errorf(gongkai.EConflict, "本案已办结，不能再拟写答复告知书")
 			}
 		}
@@ -403,14 +403,12 @@ func (l *Letters) Approve(ctx context.Context, id int64, u *gongkai.User) (*stor
 // correctionNoticeDay is the day case c's 补正告知书 went out: a dispatched
 // 补正告知书, else the 补正 recorded in the history; zero when neither.
 func correctionNoticeDay(tx *store.Tx, c *gongkai.Case) (gongkai.Date, error) {
-	ls, err := tx.LettersForCase(c.ID)
-	if err != nil {
-		return gongkai.Date{}, err
-	}
-	for _, lt := range ls {
-		if replies.Kind(lt.Kind) == replies.KindCorrection && lt.Dispatched() {
+	lt, err := sentLetter(tx, c, isCorrection)
+	if err != nil || lt != nil {
+		if lt != nil {
 			return gongkai.DateOf(lt.DispatchedAt), nil
 		}
+		return gongkai.Date{}, err
 	}
 	evs, err := tx.Events(c.ID)
 	if err != nil {
@@ -434,19 +432,22 @@ func closingNotice(c *gongkai.Case, k replies.Kind) bool {
 		(r == gongkai.ResultNoCorrection || r == gongkai.ResultNoFee)
 }
 
-// finalLetterSent reports whether a final letter of case c went out.
-func finalLetterSent(tx *store.Tx, c *gongkai.Case) (bool, error) {
+// sentLetter returns the first letter of case c that went out and whose
+// kind keep accepts, or nil.
+func sentLetter(tx *store.Tx, c *gongkai.Case, keep func(replies.Kind) bool) (*store.Letter, error) {
 	ls, err := tx.LettersForCase(c.ID)
 	if err != nil {
-		return false, err
+		return nil, err
 	}
 	for _, lt := range ls {
-		if replies.Kind(lt.Kind).Final() && lt.Dispatched() {
-			return true, nil
+		if lt.Dispatched() && keep(replies.Kind(lt.Kind)) {
+			return lt, nil
 		}
 	}
-	return false, nil
+	return nil, nil
 }
+
+func isCorrection(k replies.Kind) bool { return k == replies.KindCorrection }
 
 // ready checks that a letter may leave now: reviewed (procedural) or
 // approved (final), no placeholders, and for a final letter a case whose
@@ -513,14 +514,12 @@ func (l *Letters) dispatch(tx *store.Tx, lt *store.Letter, c *gongkai.Case, u *g
 // case not yet waiting for the 补正 starts waiting now — the clock stops —
 // with the deadline the letter states.
 func (l *Letters) correctionSent(tx *store.Tx, lt *store.Letter, c *gongkai.Case, u *gongkai.User) error {
-	ls, err := tx.LettersForCase(c.ID)
-	if err != nil {
-		return err
-	}
-	for _, o := range ls {
-		if o.ID != lt.ID && replies.Kind(o.Kind) == replies.KindCorrection && o.Dispatched() {
-			return gongkai.Errorf(gongkai.EConflict, "补正告知应一次性发出，本案已发出过补正告知书（%s），不能再发（《条例》第三十条）", o.DocNo)
+	// lt itself has not gone out yet (ready refuses a letter that has).
+	if o, err := sentLetter(tx, c, isCorrection); err != nil || o != nil {
+		if err == nil {
+			err = gongkai.Errorf(gongkai.EConflict, "补正告知应一次性发出，本案已发出过补正告知书（%s），不能再发（《条例》第三十条）", o.DocNo)
 		}
+		return err
 	}
 	if c.Status == gongkai.StatusCorrection {
 		return nil
@@ -671,7 +670,7 @@ func (l *Letters) dispatchTx(ctx context.Context, id int64, u *gongkai.User,
 			return err
 		}
 		if k := replies.Kind(lt.Kind); k.Final() && closingNotice(c, k) {
-			if sent, err := finalLetterSent(tx, c); err != nil || sent {
+			if sent, err := sentLetter(tx, c, replies.Kind.Final); err != nil || sent != nil {
 				if err == nil {
 					err = gongkai.Errorf(gongkai.EConflict, "本案的办结告知书已发出，不能再发")
 				}
