@@ -149,6 +149,12 @@ func TestProceduralLetters(t *testing.T) {
 	if _, err := l.Draft(ctx, c.No, caseflow.DraftInput{Kind: replies.KindCorrection}, lReg); gongkai.ErrorKind(err) != gongkai.EInvalid {
 		t.Errorf("补正 notice without items: %v", err)
 	}
+	review := func(id int64) {
+		t.Helper()
+		if _, err := l.Review(ctx, id, lReg, true, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
 	// A notice edited so that it no longer states the deadline the case
 	// will run to cannot go out.
 	want, _ := s.Cal.AddWorkdays(gongkai.DateOf(lt.CreatedAt), caseflow.DefaultCorrectionDays)
@@ -156,18 +162,14 @@ func TestProceduralLetters(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := l.Review(ctx, edited.ID, lReg, true, ""); err != nil {
-		t.Fatal(err)
-	}
+	review(edited.ID)
 	if _, err := l.MarkPrinted(ctx, edited.ID, lReg); gongkai.ErrorKind(err) != gongkai.EConflict || !strings.Contains(err.Error(), "补正期限") {
 		t.Errorf("a notice without the deadline the case runs to: %v, want refused", err)
 	}
 	if lt, err = l.Edit(ctx, lt.ID, lt.Title, lt.Body, lReg); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := l.Review(ctx, lt.ID, lReg, true, ""); err != nil {
-		t.Fatal(err)
-	}
+	review(lt.ID)
 	if _, err := l.Approve(ctx, lt.ID, lBoss); gongkai.ErrorKind(err) != gongkai.EConflict {
 		t.Errorf("approving a procedural letter: %v", err)
 	}
@@ -180,7 +182,6 @@ func TestProceduralLetters(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, _ = s.Cal.AddWorkdays(gongkai.DateOf(lt.CreatedAt), caseflow.DefaultCorrectionDays)
 	if d.Case.Status != gongkai.StatusCorrection || !d.Case.CorrectionDue.Equal(want) || !strings.Contains(lt.Body, want.Chinese()) {
 		t.Errorf("after the 补正 notice: status %s, 补正期限 %s; want 补正 until %s, as the letter says", d.Case.Status, d.Case.CorrectionDue, want)
 	}
@@ -189,9 +190,7 @@ func TestProceduralLetters(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := l.Review(ctx, lt2.ID, lReg, true, ""); err != nil {
-		t.Fatal(err)
-	}
+	review(lt2.ID)
 	if _, err := l.MarkPrinted(ctx, lt2.ID, lReg); gongkai.ErrorKind(err) != gongkai.EConflict || !strings.Contains(err.Error(), "一次性") {
 		t.Errorf("a second 补正 notice: %v, want refused", err)
 	}
