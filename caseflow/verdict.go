@@ -14,6 +14,8 @@ import (
 
 // Verdict returns the classifier's verdict on a case's first classified
 // message (nil when the case came by form or API, which staff filled in).
+// Its evidence quotes the letter: ID and phone numbers are masked, as in
+// the case history before the full data is asked for (CaseDetail).
 func (s *Service) Verdict(ctx context.Context, no string) (*gongkai.Verdict, error) {
 	var v *gongkai.Verdict
 	err := s.DB.View(ctx, func(tx *store.Tx) error {
@@ -28,6 +30,11 @@ func (s *Service) Verdict(ctx context.Context, no string) (*gongkai.Verdict, err
 		v = new(gongkai.Verdict)
 		return json.Unmarshal([]byte(js), v)
 	})
+	if v != nil {
+		for i := range v.Reasons {
+			v.Reasons[i].Evidence = gongkai.MaskPersonal(v.Reasons[i].Evidence)
+		}
+	}
 	return v, err
 }
 

@@ -25,13 +25,6 @@ func (s *Server) verdictPage(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	if v != nil {
-		// The evidence quotes the letter: ID and phone numbers masked, as
-		// on the case page before 显示完整信息.
-		for i := range v.Reasons {
-			v.Reasons[i].Evidence = gongkai.MaskPersonal(v.Reasons[i].Evidence)
-		}
-	}
 	s.Render(c, http.StatusOK, "verdict", gin.H{"Title": no + " 分类结果", "D": d, "V": v,
 		"ApplicantTypes": gongkai.ApplicantTypes, "Fields": caseflow.OverridableFields, "Error": c.Query("err")})
 }
