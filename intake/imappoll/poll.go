@@ -205,7 +205,7 @@ func (p *Poller) PollOnce(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	n, err := p.fetchNew(ctx, c, sel, p.moveTarget(c), true)
+	n, err := p.fetchNew(ctx, c, sel.UIDValidity, p.moveTarget(c), true)
 	c.Logout().Wait()
 	return n, err
 }
@@ -332,7 +332,7 @@ func (p *Poller) session(ctx context.Context) (progress bool, err error) {
 	move := p.moveTarget(c)
 	idle := c.Caps().Has(imap.CapIdle)
 	for round := 0; ; round++ {
-		n, err := p.fetchNew(ctx, c, sel, move, round == 0)
+		n, err := p.fetchNew(ctx, c, sel.UIDValidity, move, round == 0)
 		if n > 0 {
 			progress = true
 			p.progressed()
@@ -388,8 +388,8 @@ func (p *Poller) wait(ctx context.Context, c *imapclient.Client, idle bool, newM
 // fetchNew stores every message above the cursor, batch by batch: fetch,
 // store + move the cursor in one transaction, then flag or move (the
 // server's answer awaited once the next batch is stored).
-func (p *Poller) fetchNew(ctx context.Context, c *imapclient.Client, sel *imap.SelectData, move string, catchUp bool) (stored int, err error) {
-	box, uidValidity := p.mailbox(), sel.UIDValidity
+func (p *Poller) fetchNew(ctx context.Context, c *imapclient.Client, uidValidity uint32, move string, catchUp bool) (stored int, err error) {
+	box := p.mailbox()
 	cur, err := p.Store.IMAPCursor(ctx, box)
 	if err != nil {
 		return 0, err
