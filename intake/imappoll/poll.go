@@ -402,22 +402,21 @@ func (p *Poller) fetchNew(ctx context.Context, c *imapclient.Client, uidValidity
 			p.log().Warn("IMAP: flagging or moving mail stored before failed", "mailbox", box, "err", err)
 		}
 	}
-	if renumbered := cur.UIDValidity != 0 && cur.UIDValidity != uidValidity; renumbered {
-		// Nothing new to store (the mailbox is empty): the cursor still
-		// takes the new UIDVALIDITY, or every round would read it again.
-		defer func() {
-			if err == nil && stored == 0 {
-				if _, err = p.Store.ReceiveBatch(ctx, nil, &caseflow.Cursor{Mailbox: box, UIDValidity: uidValidity}); err != nil {
-					err = fmt.Errorf("imappoll: recording the new UIDVALIDITY of %s: %w", box, err)
-				}
-			}
-		}()
-	}
 	if cur.UIDValidity != uidValidity {
 		if cur.UIDValidity != 0 {
 			// The server renumbered the mailbox: read it again from the
 			// start; the Message-ID + SHA-256 check keeps what is stored once.
 			p.log().Warn("IMAP UIDVALIDITY changed; reading the mailbox again", "mailbox", box, "old", cur.UIDValidity, "new", uidValidity)
+			// With nothing new to store (the mailbox is empty) the cursor
+			// still takes the new UIDVALIDITY, or every round would read it
+			// again.
+			defer func() {
+				if err == nil && stored == 0 {
+					if _, err = p.Store.ReceiveBatch(ctx, nil, &caseflow.Cursor{Mailbox: box, UIDValidity: uidValidity}); err != nil {
+						err = fmt.Errorf("imappoll: recording the new UIDVALIDITY of %s: %w", box, err)
+					}
+				}
+			}()
 		}
 		cur = caseflow.Cursor{Mailbox: box, UIDValidity: uidValidity}
 	}
