@@ -42,10 +42,15 @@ type Incoming struct {
 }
 
 // Cursor is an IMAP mailbox position stored with the messages it covers.
+// Mailbox is the poller's key for the mailbox (account and folder).
+// StartUID is the highest UID the mailbox had when gongkai first read it
+// with imap-start unseen or new: above it every message is taken, at or
+// below it only the unread ones (0 = the whole mailbox).
 type Cursor struct {
 	Mailbox     string
 	UIDValidity uint32
 	LastUID     uint32
+	StartUID    uint32
 }
 
 // Receive stores one raw message durably and returns its id. A message
@@ -90,7 +95,7 @@ func (s *Service) ReceiveBatch(ctx context.Context, in []Incoming, cur *Cursor) 
 			ids[i] = msg.ID
 		}
 		if cur != nil {
-			return tx.SetIMAPCursor(cur.Mailbox, cur.UIDValidity, cur.LastUID)
+			return tx.SetIMAPCursor(cur.Mailbox, cur.UIDValidity, cur.LastUID, cur.StartUID)
 		}
 		return nil
 	})
@@ -106,7 +111,7 @@ func (s *Service) IMAPCursor(ctx context.Context, mailbox string) (Cursor, error
 	c := Cursor{Mailbox: mailbox}
 	err := s.DB.View(ctx, func(tx *store.Tx) error {
 		var err error
-		c.UIDValidity, c.LastUID, _, err = tx.IMAPCursor(mailbox)
+		c.UIDValidity, c.LastUID, c.StartUID, _, err = tx.IMAPCursor(mailbox)
 		return err
 	})
 	return c, err
@@ -291,7 +296,7 @@ func (in *Intake) receiveTx(ctx context.Context, next func() (*Incoming, bool), 
 			ids = append(ids, id)
 		}
 		if cur != nil {
-			return tx.SetIMAPCursor(cur.Mailbox, cur.UIDValidity, cur.LastUID)
+			return tx.SetIMAPCursor(cur.Mailbox, cur.UIDValidity, cur.LastUID, cur.StartUID)
 		}
 		return nil
 	})

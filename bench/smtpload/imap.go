@@ -88,7 +88,10 @@ func pollIMAP(dbPath, bin, box string, n int) error {
 	addr, user, pass := os.Getenv("GONGKAI_TEST_IMAP_ADDR"), os.Getenv("GONGKAI_TEST_IMAP_USER"), os.Getenv("GONGKAI_TEST_IMAP_PASSWORD")
 	httpAddr := freeAddr()
 	cmd := exec.Command(bin, "serve", "--db", dbPath, "--http", httpAddr, "--smtp", "", "--imap", addr, "--imap-mailbox", box, "--imap-tls", "none", "--imap-user", user)
-	cmd.Env = append(os.Environ(), "GONGKAI_IMAP_PASSWORD="+pass)
+	// imap-start all: a run after the first finds the mailbox read (by the
+	// run before). In the environment, so that older builds (-bin) that do
+	// not know it still start.
+	cmd.Env = append(os.Environ(), "GONGKAI_IMAP_PASSWORD="+pass, "GONGKAI_IMAP_START=all")
 	logf, _ := os.Create(strings.TrimSuffix(dbPath, ".db") + ".log")
 	cmd.Stdout, cmd.Stderr = logf, logf
 	start := time.Now()

@@ -39,6 +39,7 @@ var Options = []Option{
 	{"imap-mailbox", "GONGKAI_IMAP_MAILBOX", "INBOX", false, "IMAP 邮箱"},
 	{"imap-tls", "GONGKAI_IMAP_TLS", "implicit", false, "implicit、starttls 或 none（仅限本机回环）"},
 	{"imap-move-to", "GONGKAI_IMAP_MOVE_TO", "", false, "收取后移入的文件夹；空则只标记为已读"},
+	{"imap-start", "GONGKAI_IMAP_START", "unseen", false, "首次收取某个邮箱时收取哪些邮件：unseen（未读邮件及以后的新邮件）、all（全部邮件）或 new（只收以后的新邮件）"},
 	{"imap-ca", "GONGKAI_IMAP_CA", "", false, "邮箱服务器证书的签发机构证书（PEM 文件）；空则使用系统信任的证书"},
 	{"agency", "GONGKAI_AGENCY", "西工区住房和城乡建设局", false, "机关名称"},
 	{"file-rate", "GONGKAI_FILE_RATE", "10", false, "同一地址每分钟最多提交申请次数（0 为不限）"},

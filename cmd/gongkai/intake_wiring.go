@@ -277,6 +277,12 @@ func newIMAPPoller(a *App, in *caseflow.Intake, wake func()) (*imappoll.Poller, 
 	default:
 		return nil, fmt.Errorf("imap-tls: %q 不是 implicit、starttls 或 none", mode)
 	}
+	start := cfg["imap-start"]
+	switch start {
+	case imappoll.StartUnseen, imappoll.StartAll, imappoll.StartNew, "":
+	default:
+		return nil, fmt.Errorf("imap-start: %q 不是 unseen、all 或 new", start)
+	}
 	var tlsConfig *tls.Config
 	if f := cfg["imap-ca"]; f != "" {
 		// A mail server with a certificate of the agency's own CA.
@@ -291,7 +297,7 @@ func newIMAPPoller(a *App, in *caseflow.Intake, wake func()) (*imappoll.Poller, 
 		tlsConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
 	}
 	return &imappoll.Poller{Addr: cfg["imap"], Username: cfg["imap-user"], Password: cfg["imap-password"], TLSConfig: tlsConfig,
-		Mailbox: cfg["imap-mailbox"], TLS: mode, MoveTo: cfg["imap-move-to"], Store: in, Wake: wake, Log: a.Log.With("worker", "imap")}, nil
+		Mailbox: cfg["imap-mailbox"], TLS: mode, MoveTo: cfg["imap-move-to"], Start: start, Store: in, Wake: wake, Log: a.Log.With("worker", "imap")}, nil
 }
 
 func init() {

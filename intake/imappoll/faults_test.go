@@ -394,7 +394,8 @@ func TestUnreadStaysUnread(t *testing.T) {
 
 // TestRenumberedEmptyMailbox: after the server renumbered an empty
 // mailbox, the cursor takes the new UIDVALIDITY (else every round would
-// warn and read the mailbox again).
+// warn and read the mailbox again). The old cursor is stored under the
+// folder name alone, as before cursors named the account: it is taken over.
 func TestRenumberedEmptyMailbox(t *testing.T) {
 	fs := startFaulty(t, capsMove, nil)
 	s := newService(t)
@@ -405,7 +406,7 @@ func TestRenumberedEmptyMailbox(t *testing.T) {
 	if n, err := p.PollOnce(context.Background()); err != nil || n != 0 {
 		t.Fatalf("PollOnce: %d, %v", n, err)
 	}
-	cur, _ := s.IMAPCursor(context.Background(), "INBOX")
+	cur, _ := s.IMAPCursor(context.Background(), p.cursorKey())
 	if cur.UIDValidity == 12345 || cur.LastUID != 0 {
 		t.Errorf("cursor %+v, want the server's UIDVALIDITY from UID 0", cur)
 	}

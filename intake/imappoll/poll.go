@@ -48,6 +48,14 @@ const (
 	TLSNone     = "none" // plain text: loopback only
 )
 
+// Start modes: what the poller takes from a mailbox it reads for the first
+// time (no cursor for this account and folder yet).
+const (
+	StartUnseen = "unseen" // the unread messages there, and all that arrives after (default)
+	StartAll    = "all"    // every message there, read or not
+	StartNew    = "new"    // only what arrives after the first poll
+)
+
 // Poller polls one mailbox. Set the fields, then Run.
 type Poller struct {
 	Addr      string // host:port
@@ -59,9 +67,13 @@ type Poller struct {
 	// MoveTo, when set, moves stored messages to this mailbox instead of
 	// flagging them \Seen.
 	MoveTo string
-	Store  Store
-	Wake   func() // called after each stored batch; may be nil
-	Log    *slog.Logger
+	// Start is what the first poll of a mailbox takes: StartUnseen (""),
+	// StartAll or StartNew. A mailbox that has held the agency's mail for
+	// years is not read in whole, nor does every old sender get a receipt.
+	Start string
+	Store Store
+	Wake  func() // called after each stored batch; may be nil
+	Log   *slog.Logger
 	// Batch is how many messages one fetch and one transaction take; 0 = 200.
 	Batch int
 	// BatchBytes caps the bytes of one batch (big messages make smaller
@@ -205,7 +217,7 @@ func (p *Poller) PollOnce(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	n, err := p.fetchNew(ctx, c, sel.UIDValidity, p.moveTarget(c), true)
+	n, err := p.fetchNew(ctx, c, sel, p.moveTarget(c), true)
 	c.Logout().Wait()
 	return n, err
 }
@@ -332,7 +344,7 @@ func (p *Poller) session(ctx context.Context) (progress bool, err error) {
 	move := p.moveTarget(c)
 	idle := c.Caps().Has(imap.CapIdle)
 	for round := 0; ; round++ {
-		n, err := p.fetchNew(ctx, c, sel.UIDValidity, move, round == 0)
+		n, err := p.fetchNew(ctx, c, sel, move, round == 0)
 		if n > 0 {
 			progress = true
 			p.progressed()
@@ -385,12 +397,107 @@ func (p *Poller) wait(ctx context.Context, c *imapclient.Client, idle bool, newM
 	return ctx.Err()
 }
 
+// cursorKey names the polled mailbox in the cursor table: the account and
+// the folder, so that pointing gongkai at another mailbox is a first
+// contact (imap-start), not a renumbering of the old one.
+func (p *Poller) cursorKey() string {
+	return "imap://" + p.Username + "@" + p.Addr + "/" + p.mailbox()
+}
+
+// cursor reads the stored cursor of the polled mailbox. A cursor stored
+// under the folder name alone (before cursors named the account) is taken
+// over.
+func (p *Poller) cursor(ctx context.Context) (caseflow.Cursor, error) {
+	cur, err := p.Store.IMAPCursor(ctx, p.cursorKey())
+	if err != nil || cur.UIDValidity != 0 {
+		return cur, err
+	}
+	old, err := p.Store.IMAPCursor(ctx, p.mailbox())
+	if err != nil || old.UIDValidity == 0 {
+		return cur, err
+	}
+	old.Mailbox = cur.Mailbox
+	return old, nil
+}
+
+// firstCursor is the cursor of a mailbox read for the first time (renumbered
+// is false) or renumbered by the server, per Start. After a renumbering the
+// old UIDs mean nothing: imap-start all reads the whole mailbox again (the
+// Message-ID + SHA-256 check keeps what is stored once); unseen and new both
+// take the unread messages and what comes after, so that mail that arrived
+// unseen since the last poll is not passed by.
+func (p *Poller) firstCursor(c *imapclient.Client, sel *imap.SelectData, renumbered bool) (caseflow.Cursor, error) {
+	cur := caseflow.Cursor{Mailbox: p.cursorKey(), UIDValidity: sel.UIDValidity}
+	mode := p.Start
+	if mode == "" {
+		mode = StartUnseen
+	}
+	if mode == StartAll {
+		return cur, nil
+	}
+	top := uint32(0)
+	if sel.UIDNext > 0 {
+		top = uint32(sel.UIDNext) - 1
+	} else if sel.NumMessages > 0 {
+		// No UIDNEXT in the SELECT answer: the highest UID there.
+		var sd *imap.SearchData
+		err := p.await(c, 1, "SEARCH", func() (err error) {
+			sd, err = c.UIDSearch(&imap.SearchCriteria{}, nil).Wait()
+			return err
+		})
+		if err != nil {
+			return cur, fmt.Errorf("imappoll: finding the last message in %s: %w", p.mailbox(), err)
+		}
+		for _, u := range sd.AllUIDs() {
+			top = max(top, uint32(u))
+		}
+	}
+	cur.StartUID = top
+	if mode == StartNew && !renumbered {
+		cur.LastUID = top
+	}
+	return cur, nil
+}
+
+// newUIDs lists, in order, the UIDs above the cursor that it takes: every
+// one above StartUID, and at or below it only the unread ones.
+func (p *Poller) newUIDs(c *imapclient.Client, cur caseflow.Cursor) ([]imap.UID, error) {
+	var uids []imap.UID
+	search := func(crit *imap.SearchCriteria) error {
+		return p.await(c, 1, "SEARCH", func() error {
+			sd, err := c.UIDSearch(crit, nil).Wait()
+			if err == nil {
+				uids = append(uids, sd.AllUIDs()...)
+			}
+			return err
+		})
+	}
+	from := cur.LastUID + 1
+	if cur.StartUID >= from {
+		var old imap.UIDSet
+		old.AddRange(imap.UID(from), imap.UID(cur.StartUID))
+		if err := search(&imap.SearchCriteria{UID: []imap.UIDSet{old}, NotFlag: []imap.Flag{imap.FlagSeen}}); err != nil {
+			return nil, err
+		}
+		from = cur.StartUID + 1
+	}
+	var set imap.UIDSet
+	set.AddRange(imap.UID(from), 0)
+	if err := search(&imap.SearchCriteria{UID: []imap.UIDSet{set}}); err != nil {
+		return nil, err
+	}
+	// "n:*" always includes the highest UID, even below n.
+	uids = slices.DeleteFunc(uids, func(u imap.UID) bool { return uint32(u) <= cur.LastUID })
+	slices.Sort(uids)
+	return slices.Compact(uids), nil
+}
+
 // fetchNew stores every message above the cursor, batch by batch: fetch,
 // store + move the cursor in one transaction, then flag or move (the
 // server's answer awaited once the next batch is stored).
-func (p *Poller) fetchNew(ctx context.Context, c *imapclient.Client, uidValidity uint32, move string, catchUp bool) (stored int, err error) {
-	box := p.mailbox()
-	cur, err := p.Store.IMAPCursor(ctx, box)
+func (p *Poller) fetchNew(ctx context.Context, c *imapclient.Client, sel *imap.SelectData, move string, catchUp bool) (stored int, err error) {
+	box, uidValidity := p.mailbox(), sel.UIDValidity
+	cur, err := p.cursor(ctx)
 	if err != nil {
 		return 0, err
 	}
@@ -398,41 +505,30 @@ func (p *Poller) fetchNew(ctx context.Context, c *imapclient.Client, uidValidity
 		// Once a session: every round would undo, each minute, a staff
 		// member marking a stored message unread again. Its failure is
 		// no reason not to take new mail.
-		if err := p.catchUp(c, cur.LastUID, move); err != nil {
+		if err := p.catchUp(c, cur, move); err != nil {
 			p.log().Warn("IMAP: flagging or moving mail stored before failed", "mailbox", box, "err", err)
 		}
 	}
 	if cur.UIDValidity != uidValidity {
-		if cur.UIDValidity != 0 {
-			// The server renumbered the mailbox: read it again from the
-			// start; the Message-ID + SHA-256 check keeps what is stored once.
-			p.log().Warn("IMAP UIDVALIDITY changed; reading the mailbox again", "mailbox", box, "old", cur.UIDValidity, "new", uidValidity)
-			// With nothing new to store (the mailbox is empty) the cursor
-			// still takes the new UIDVALIDITY, or every round would read it
-			// again.
-			defer func() {
-				if err == nil && stored == 0 {
-					if _, err = p.Store.ReceiveBatch(ctx, nil, &caseflow.Cursor{Mailbox: box, UIDValidity: uidValidity}); err != nil {
-						err = fmt.Errorf("imappoll: recording the new UIDVALIDITY of %s: %w", box, err)
-					}
-				}
-			}()
+		renumbered := cur.UIDValidity != 0
+		if renumbered {
+			p.log().Warn("IMAP UIDVALIDITY changed; reading the mailbox again", "mailbox", box, "old", cur.UIDValidity, "new", uidValidity, "start", p.Start)
 		}
-		cur = caseflow.Cursor{Mailbox: box, UIDValidity: uidValidity}
+		if cur, err = p.firstCursor(c, sel, renumbered); err != nil {
+			return 0, err
+		}
+		// Recorded at once, before any message: where gongkai started must
+		// not move with the mail that arrives before the first is stored,
+		// and an empty mailbox is not read again every round.
+		if _, err := p.Store.ReceiveBatch(ctx, nil, &cur); err != nil {
+			return 0, fmt.Errorf("imappoll: recording the cursor of %s: %w", box, err)
+		}
+		p.log().Info("IMAP mailbox read from a new start", "mailbox", box, "start", p.Start, "start_uid", cur.StartUID, "last_uid", cur.LastUID)
 	}
-	var set imap.UIDSet
-	set.AddRange(imap.UID(cur.LastUID+1), 0)
-	var sd *imap.SearchData
-	err = p.await(c, 1, "SEARCH", func() error {
-		sd, err = c.UIDSearch(&imap.SearchCriteria{UID: []imap.UIDSet{set}}, nil).Wait()
-		return err
-	})
+	uids, err := p.newUIDs(c, cur)
 	if err != nil {
 		return 0, fmt.Errorf("imappoll: searching %s: %w", box, err)
 	}
-	// "n:*" always includes the highest UID, even below n.
-	uids := slices.DeleteFunc(sd.AllUIDs(), func(u imap.UID) bool { return uint32(u) <= cur.LastUID })
-	slices.Sort(uids)
 	sizes, err := p.sizes(c, uids)
 	if err != nil {
 		return 0, fmt.Errorf("imappoll: sizes of the new messages in %s: %w", box, err)
@@ -706,23 +802,36 @@ func (p *Poller) fetchChunk(c *imapclient.Client, box string, uidValidity uint32
 // catchUp flags (or moves) stored messages that a stop between the commit
 // and the flagging left behind: unseen (or, when moving, any) messages at
 // or below the cursor — but not flagged ones (the messages the server
-// would not give stay for staff).
-func (p *Poller) catchUp(c *imapclient.Client, lastUID uint32, move string) error {
-	var set imap.UIDSet
-	set.AddRange(1, imap.UID(lastUID))
-	crit := &imap.SearchCriteria{UID: []imap.UIDSet{set}, NotFlag: []imap.Flag{imap.FlagFlagged}}
-	if move == "" {
-		crit.NotFlag = append(crit.NotFlag, imap.FlagSeen)
+// would not give stay for staff), and at or below StartUID only unseen
+// ones (the read mail gongkai started above was never stored).
+func (p *Poller) catchUp(c *imapclient.Client, cur caseflow.Cursor, move string) error {
+	var uids []imap.UID
+	search := func(lo, hi uint32, unseen bool) error {
+		if lo > hi {
+			return nil
+		}
+		var set imap.UIDSet
+		set.AddRange(imap.UID(lo), imap.UID(hi))
+		crit := &imap.SearchCriteria{UID: []imap.UIDSet{set}, NotFlag: []imap.Flag{imap.FlagFlagged}}
+		if unseen {
+			crit.NotFlag = append(crit.NotFlag, imap.FlagSeen)
+		}
+		return p.await(c, 1, "SEARCH", func() error {
+			sd, err := c.UIDSearch(crit, nil).Wait()
+			if err == nil {
+				uids = append(uids, sd.AllUIDs()...)
+			}
+			return err
+		})
 	}
-	var sd *imap.SearchData
-	err := p.await(c, 1, "SEARCH", func() (err error) {
-		sd, err = c.UIDSearch(crit, nil).Wait()
-		return err
-	})
-	if err != nil {
+	below := min(cur.StartUID, cur.LastUID)
+	if err := search(1, below, true); err != nil {
 		return fmt.Errorf("imappoll: searching stored messages: %w", err)
 	}
-	uids := slices.DeleteFunc(sd.AllUIDs(), func(u imap.UID) bool { return uint32(u) > lastUID })
+	if err := search(below+1, cur.LastUID, move == ""); err != nil {
+		return fmt.Errorf("imappoll: searching stored messages: %w", err)
+	}
+	uids = slices.DeleteFunc(uids, func(u imap.UID) bool { return uint32(u) > cur.LastUID })
 	if len(uids) == 0 {
 		return nil
 	}

@@ -3,6 +3,7 @@ package imappoll
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -96,7 +97,7 @@ func TestPollInterrupted(t *testing.T) {
 	if batches != 1 {
 		t.Fatalf("%d batches before the stop", batches)
 	}
-	cur, _ := s.IMAPCursor(context.Background(), box)
+	cur, _ := s.IMAPCursor(context.Background(), p.cursorKey())
 	if cur.LastUID != uint32(uids[6]) || cur.UIDValidity == 0 {
 		t.Errorf("cursor after one batch of 7: %+v, want last UID %d", cur, uids[6])
 	}
@@ -113,7 +114,7 @@ func TestPollInterrupted(t *testing.T) {
 		t.Fatalf("second poll: %d, %v; want %d", n, err, len(raws)-7)
 	}
 	checkOnce(t, s, ids)
-	cur, _ = s.IMAPCursor(context.Background(), box)
+	cur, _ = s.IMAPCursor(context.Background(), p.cursorKey())
 	if cur.LastUID != uint32(uids[len(uids)-1]) {
 		t.Errorf("cursor %d, want %d", cur.LastUID, uids[len(uids)-1])
 	}
@@ -143,7 +144,7 @@ func TestUIDValidityChange(t *testing.T) {
 		t.Fatalf("first poll: %d, %v", n, err)
 	}
 	// Pretend the server renumbered: an old UIDVALIDITY with a high cursor.
-	if _, err := s.ReceiveBatch(context.Background(), nil, &caseflow.Cursor{Mailbox: box, UIDValidity: 1, LastUID: 1_000_000}); err != nil {
+	if _, err := s.ReceiveBatch(context.Background(), nil, &caseflow.Cursor{Mailbox: p.cursorKey(), UIDValidity: 1, LastUID: 1_000_000}); err != nil {
 		t.Fatal(err)
 	}
 	srv.Append(t, box, raws[10:]...)
@@ -151,6 +152,82 @@ func TestUIDValidityChange(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkOnce(t, s, ids)
+}
+
+// markSeen flags messages \Seen, as a staff member reading them in a
+// mail client does.
+func markSeen(t testing.TB, srv testkit.IMAPServer, box string, uids ...imap.UID) {
+	t.Helper()
+	c := srv.Dial(t)
+	defer c.Close()
+	if _, err := c.Select(box, nil).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Store(imap.UIDSetNum(uids...), &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true, Flags: []imap.Flag{imap.FlagSeen}}, nil).Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestFirstPollStart: the first poll of a mailbox that already holds mail
+// takes what imap-start says — the unread messages, all, or none — and
+// every message that arrives after it, read or not. A stop part-way
+// through the unread ones resumes with the unread ones only, and moving
+// never takes the read history along.
+func TestFirstPollStart(t *testing.T) {
+	srv := testkit.IMAP(t)
+	raws, ids := corpus(t)
+	for _, tc := range []struct {
+		start string
+		move  bool
+		want  []int // indexes of raws[:8] stored by the first poll
+	}{
+		{StartUnseen, false, []int{1, 3, 5, 6, 7}},
+		{StartUnseen, true, []int{1, 3, 5, 6, 7}},
+		{"", false, []int{1, 3, 5, 6, 7}}, // the default
+		{StartAll, false, []int{0, 1, 2, 3, 4, 5, 6, 7}},
+		{StartNew, false, nil},
+	} {
+		t.Run(fmt.Sprintf("%s/move=%v", tc.start, tc.move), func(t *testing.T) {
+			box := srv.TempMailbox(t)
+			uids := srv.Append(t, box, raws[:8]...)
+			markSeen(t, srv, box, uids[0], uids[2], uids[4]) // read in a mail client before gongkai
+			s := newService(t)
+			p := newPoller(srv, box, s)
+			p.Start, p.Batch = tc.start, 2
+			if tc.move {
+				p.MoveTo = srv.TempMailbox(t)
+			}
+			// Stop after the first batch, then poll again: the resumed
+			// poll takes the unread rest, not the read history.
+			errCrash := errors.New("crash")
+			p.afterBatch = func(int) error { return errCrash }
+			if _, err := p.PollOnce(context.Background()); err != nil && !errors.Is(err, errCrash) {
+				t.Fatal(err)
+			}
+			p.afterBatch = nil
+			if _, err := p.PollOnce(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			var want []string
+			for _, i := range tc.want {
+				want = append(want, ids[i])
+			}
+			checkOnce(t, s, want)
+			if tc.move {
+				left := srv.Messages(t, box)
+				if len(left) != 3 {
+					t.Errorf("%d messages left in the mailbox, want the 3 read ones", len(left))
+				}
+			}
+			// Mail that arrives afterwards is taken, read or not.
+			later := srv.Append(t, box, raws[8:10]...)
+			markSeen(t, srv, box, later[0])
+			if _, err := p.PollOnce(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			checkOnce(t, s, append(want, ids[8:10]...))
+		})
+	}
 }
 
 // TestRunIdleAndMove runs the worker: messages appended while it waits in
