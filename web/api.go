@@ -77,11 +77,17 @@ func (s *Server) apiFile(c *gin.Context) {
 }
 
 // apiTrack is GET /api/v1/requests/{case_no}?code=… ; unknown number and
-// wrong code give the same 404.
+// wrong code give the same 404, and too many of them 429 (status_limit.go).
 func (s *Server) apiTrack(c *gin.Context) {
 	// As the status page: 受理编号 and 查询码 in either case, spaces around.
 	no, code := strings.ToUpper(strings.TrimSpace(c.Param("no"))), strings.ToUpper(strings.TrimSpace(c.Query("code")))
+	t, refusal := s.startLookup(c, no)
+	if t == nil {
+		c.JSON(http.StatusTooManyRequests, gin.H{"error": refusal})
+		return
+	}
 	cs, evs, err := s.Cases.Track(c.Request.Context(), no, code)
+	s.endLookup(c, t, no, err)
 	if err != nil {
 		if gongkai.ErrorKind(err) == gongkai.ENotFound {
 			c.JSON(http.StatusNotFound, gin.H{"error": "受理编号或查询码不正确"})

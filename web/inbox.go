@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -28,9 +29,16 @@ var openStatuses = []gongkai.Status{gongkai.StatusRegistered, gongkai.StatusProc
 // runningStatuses are open cases whose answer clock runs, so that their due date is meaningful.
 var runningStatuses = []gongkai.Status{gongkai.StatusRegistered, gongkai.StatusProcessing, gongkai.StatusDrafted, gongkai.StatusApproved}
 
+// inboxPageSize is how many cases one page of the inbox lists.
+const inboxPageSize = 200
+
+// maxInboxPage bounds the page a link may ask for, so that the offset
+// stays a sane number whatever the query says.
+const maxInboxPage = 100000
+
 func (s *Server) queueFilter(q string, u *gongkai.User) (caseflow.CaseFilter, error) {
 	today := gongkai.DateOf(s.Cases.DB.Now())
-	f := caseflow.CaseFilter{Limit: 200}
+	f := caseflow.CaseFilter{Limit: inboxPageSize}
 	switch q {
 	case "new":
 		f.Statuses = []gongkai.Status{gongkai.StatusRegistered}
@@ -92,15 +100,55 @@ func (s *Server) inbox(c *gin.Context) {
 		return
 	}
 	f.Query = c.Query("search")
+	page := 1
+	// A number too large for an int comes back as the largest int.
 	if p, _ := strconv.Atoi(c.Query("page")); p > 1 {
-		f.Offset = (p - 1) * f.Limit
+		page = min(p, maxInboxPage)
 	}
+	// One case more than a page tells whether there is a next page; a
+	// count of the whole tab needs a query the store does not have yet.
+	size := f.Limit
+	f.Offset, f.Limit = (page-1)*size, size+1
 	cases, err := s.Cases.Cases(c.Request.Context(), f)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	s.Render(c, http.StatusOK, "inbox", gin.H{"Title": "案件列表", "Queues": Queues, "Q": q, "Search": f.Query, "Rows": s.caseRows(cases)})
+	more := len(cases) > size
+	if more {
+		cases = cases[:size]
+	}
+	s.Render(c, http.StatusOK, "inbox", gin.H{"Title": "案件列表", "Queues": Queues, "Q": q, "Search": f.Query,
+		"Rows": s.caseRows(cases), "Pager": inboxPager(q, f.Query, page, f.Offset, len(cases), more)})
+}
+
+// Pager says which part of a tab a page of the inbox shows and links to
+// the pages around it ("" where there is none).
+type Pager struct {
+	Page, From, To    int
+	More              bool // cases follow after this page
+	First, Prev, Next string
+}
+
+func inboxPager(q, search string, page, offset, n int, more bool) Pager {
+	link := func(p int) string {
+		v := url.Values{"q": {q}}
+		if search != "" {
+			v.Set("search", search)
+		}
+		if p > 1 {
+			v.Set("page", strconv.Itoa(p))
+		}
+		return "/staff?" + v.Encode()
+	}
+	pg := Pager{Page: page, From: offset + 1, To: offset + n, More: more}
+	if page > 1 {
+		pg.First, pg.Prev = link(1), link(page-1)
+	}
+	if more {
+		pg.Next = link(page + 1)
+	}
+	return pg
 }
 
 func (s *Server) casePage(c *gin.Context) {

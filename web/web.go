@@ -6,7 +6,6 @@ package web
 
 import (
 	"bytes"
-	"context"
 	"embed"
 	"errors"
 	"fmt"
@@ -53,6 +52,7 @@ type Server struct {
 
 	pages   map[string]*template.Template
 	limiter *rateLimiter
+	lookups *lookupLimiter
 }
 
 // Handler builds the router with every route in one place (STYLE.md habit 9).
@@ -64,6 +64,7 @@ func (s *Server) Handler() (http.Handler, error) {
 		s.Log = slog.Default()
 	}
 	s.limiter = newRateLimiter(s.FileRate, time.Minute)
+	s.lookups = newLookupLimiter(lookupFailLimit, lookupCaseFailLimit, lookupFailWindow, lookupMaxKeys, time.Now)
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	if err := r.SetTrustedProxies(s.TrustedProxies); err != nil {
@@ -358,5 +359,3 @@ func CurrentUser(c *gin.Context) *gongkai.User {
 	}
 	return nil
 }
-
-var _ = context.Background
