@@ -228,7 +228,11 @@ type Case struct {
 
 	Notes     string
 	CreatedAt time.Time
-	UpdatedAt time.Time
+	UpdatedAt time.Time // any write: a step, an assignment, a corrected field
+	// LastStepAt is when the last step of the procedure was recorded
+	// (caseflow.Apply; an assignment is not a step): a decision on the
+	// answer or its deadline cannot be dated before it (RULES.md §3.3, §3.4).
+	LastStepAt time.Time
 }
 
 // CaseNo formats a case number: GK-YYYY-NNNNNN.

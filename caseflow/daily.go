@@ -2,6 +2,7 @@ package caseflow
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sort"
@@ -25,13 +26,51 @@ type DailyResult struct {
 	Reminders int // reminders written (one per staff member and kind)
 }
 
+// Milestones of the answer period besides the due date (RULES.md §3.9), in
+// working days.
+const (
+	CorrectionReminderDay = 5  // after receipt: decide on a 补正, whose notice is due by day 7 (Art. 30)
+	ExtensionReminderDay  = 15 // of the 20-day period: decide on an extension (Art. 33)
+)
+
+// Why a case is in a reminder. A due case is listed every working day; a
+// milestone reminds each person of each case once.
+const (
+	whyDue        = "due"                // due within SoonDays working days, or overdue
+	whyCorrection = "correction_notice"  // CorrectionReminderDay: a 补正 notice, if any, is due by day 7
+	whyExtension  = "extension_decision" // ExtensionReminderDay: decide now whether to extend
+)
+
+// item is one case in a reminder, why it is there and the deadline it names.
+type item struct {
+	c     *gongkai.Case
+	why   string
+	until gongkai.Date
+}
+
+// detail is the case history's note of the reminder.
+func (it item) detail(user string) string {
+	switch it.why {
+	case whyCorrection:
+		return fmt.Sprintf("已提醒 %s：收到申请已满%d个工作日，如需补正，补正告知书最迟于%s发出", user, CorrectionReminderDay, it.until.Chinese())
+	case whyExtension:
+		return fmt.Sprintf("已提醒 %s：答复期限已用去%d个工作日，如需延期，须在答复期限%s届满前经负责人批准并告知申请人", user, ExtensionReminderDay, it.until.Chinese())
+	}
+	return fmt.Sprintf("已提醒 %s：答复期限 %s", user, it.until.Chinese())
+}
+
+// errNothingNew undoes a reminder whose cases were all reminded before.
+var errNothingNew = errors.New("caseflow: nothing new to remind")
+
 // RunDaily performs the morning duties for today (RULES.md §3.9): it records
 // expired stop windows (补正 not completed → result.other.no_correction,
 // fee not paid → result.other.no_fee, consultation/Art. 35 windows ended →
 // clock resumes) and reminds each handler of the cases due within 3 working
-// days or overdue, and the registrars of the whole list. It is restart-safe:
-// reminders_sent holds (day, user, kind), so a second run on the same day
-// sends nothing twice. Days off are skipped.
+// days or overdue and of the milestones (see milestones), the approvers of
+// what awaits them among the cases due, and the registrars of the whole list
+// of cases due. It is restart-safe: reminders_sent holds (day, user, kind),
+// so a second run on the same day sends nothing twice, and a milestone
+// reminded once is not reminded again. Days off are skipped.
 func (s *Service) RunDaily(ctx context.Context, today gongkai.Date, notify Notifier) (DailyResult, error) {
 	var res DailyResult
 	working, err := s.Cal.IsWorkingDay(today)
@@ -63,6 +102,19 @@ func (s *Service) RunDaily(ctx context.Context, today gongkai.Date, notify Notif
 	if err != nil {
 		return res, err
 	}
+	open, err := s.Cases(ctx, store.CaseFilter{Statuses: []gongkai.Status{gongkai.StatusRegistered, gongkai.StatusProcessing}})
+	if err != nil {
+		return res, err
+	}
+	var marks []item
+	for _, c := range open {
+		ms, err := milestones(c, today, s.Cal)
+		if err != nil {
+			s.log().Error("reminder milestones", "case_no", c.No, "err", err)
+			continue
+		}
+		marks = append(marks, ms...)
+	}
 	// Mail waiting for a person (spam held, unparsable…) is in the
 	// registrars' summary too, so that it is not left unseen.
 	var held int
@@ -74,7 +126,7 @@ func (s *Service) RunDaily(ctx context.Context, today gongkai.Date, notify Notif
 	if err != nil {
 		return res, err
 	}
-	if len(due) == 0 && held == 0 {
+	if len(due) == 0 && len(marks) == 0 && held == 0 {
 		return res, nil
 	}
 	var registrars, approvers []string
@@ -102,43 +154,70 @@ func (s *Service) RunDaily(ctx context.Context, today gongkai.Date, notify Notif
 	}
 	// The handler named on the case, else every handler of its 股室; the
 	// leaders, for what awaits their decision (an answer, an extension).
-	byUser := map[string][]*gongkai.Case{}
-	var awaiting []*gongkai.Case
-	for _, c := range due {
+	byUser := map[string][]item{}
+	toHandlers := func(it item) {
 		switch {
-		case c.Assignee != "":
-			byUser[c.Assignee] = append(byUser[c.Assignee], c)
-		case c.Department != "":
-			for _, h := range handlersOf[c.Department] {
-				byUser[h] = append(byUser[h], c)
+		case it.c.Assignee != "":
+			byUser[it.c.Assignee] = append(byUser[it.c.Assignee], it)
+		case it.c.Department != "":
+			for _, h := range handlersOf[it.c.Department] {
+				byUser[h] = append(byUser[h], it)
 			}
 		}
+	}
+	var all, awaiting []item
+	for _, c := range due {
+		it := item{c, whyDue, c.DueOn}
+		toHandlers(it)
+		all = append(all, it)
 		if c.Status == gongkai.StatusDrafted || c.ExtensionPending {
-			awaiting = append(awaiting, c)
+			awaiting = append(awaiting, it)
 		}
 	}
-	send := func(user, kind string, cases []*gongkai.Case) error {
-		subject, body := reminderText(today, kind, cases, held)
+	for _, it := range marks {
+		toHandlers(it)
+	}
+	send := func(user, kind string, items []item) error {
 		var fresh bool
+		var sent []item
 		err := s.DB.Update(ctx, func(tx *store.Tx) error {
 			var err error
 			if fresh, err = tx.MarkReminder(today, user, kind); err != nil || !fresh {
 				return err
 			}
-			for _, c := range cases {
-				if err := tx.AddEvent(&gongkai.Event{CaseID: c.ID, Actor: "system", Kind: "reminder",
-					Detail: fmt.Sprintf("已提醒 %s：答复期限 %s", user, c.DueOn.Chinese())}); err != nil {
+			for _, it := range items {
+				if it.why != whyDue {
+					// A milestone's row has the deadline it names for its day
+					// and the case in its kind, so that the next days find it:
+					// once per person and case, whichever day it went out.
+					first, err := tx.MarkReminder(it.until, user, it.why+":"+it.c.No)
+					if err != nil {
+						return err
+					}
+					if !first {
+						continue
+					}
+				}
+				if err := tx.AddEvent(&gongkai.Event{CaseID: it.c.ID, Actor: "system", Kind: "reminder", Detail: it.detail(user)}); err != nil {
 					return err
 				}
+				sent = append(sent, it)
+			}
+			if len(items) > 0 && len(sent) == 0 {
+				return errNothingNew // milestones reminded on an earlier day: no mail, today's mark undone
 			}
 			return nil
 		})
+		if errors.Is(err, errNothingNew) {
+			return nil
+		}
 		if err != nil || !fresh {
 			return err
 		}
 		res.Reminders++
-		s.log().Info("reminder", "user", user, "kind", kind, "cases", len(cases))
+		s.log().Info("reminder", "user", user, "kind", kind, "cases", len(sent))
 		if notify != nil {
+			subject, body := reminderText(today, kind, sent, held)
 			return notify(ctx, user, subject, body)
 		}
 		return nil
@@ -160,17 +239,66 @@ func (s *Service) RunDaily(ctx context.Context, today gongkai.Date, notify Notif
 			}
 		}
 	}
-	for _, u := range registrars {
-		if err := send(u, "summary", due); err != nil {
-			return res, err
+	if len(all) > 0 || held > 0 {
+		for _, u := range registrars {
+			if err := send(u, "summary", all); err != nil {
+				return res, err
+			}
 		}
 	}
 	return res, nil
 }
 
-// reminderText is a reminder's subject and text; a registrar's summary also
-// counts the mail waiting in 来信 (held).
-func reminderText(today gongkai.Date, kind string, cases []*gongkai.Case, held int) (string, string) {
+// milestones lists the one-time reminders c is due for on today (RULES.md
+// §3.9), while it is still being worked on with its clock running:
+//
+//   - the 补正 decision, from day CorrectionReminderDay after receipt to the
+//     last day for the notice (day 7, CorrectionNoticeDue), while no 补正 has
+//     been asked for — it is asked once, so a case after a completed 补正
+//     is not reminded again;
+//   - the extension decision, from the day the clock has used
+//     ExtensionReminderDay of its 20 days until the daily reminder of cases
+//     due within SoonDays takes over, while no extension is approved or
+//     pending. A period the agency set after Art. 35 reasons is not 20 days
+//     and has no such milestone.
+//
+// Each is a window rather than its single day, so that a run missed on the
+// day (server down) is caught up by the next; RunDaily reminds each person
+// of each milestone once.
+func milestones(c *gongkai.Case, today gongkai.Date, cal Calendar) ([]item, error) {
+	if (c.Status != gongkai.StatusRegistered && c.Status != gongkai.StatusProcessing) || c.ClockState != gongkai.ClockRunning {
+		return nil, nil
+	}
+	var out []item
+	if c.CorrectionDue.IsZero() {
+		last, err := CorrectionNoticeDue(c, cal)
+		if err != nil {
+			return nil, err
+		}
+		n, err := between(cal, c.ReceivedOn, today)
+		if err != nil {
+			return nil, err
+		}
+		if n >= CorrectionReminderDay && !today.After(last) {
+			out = append(out, item{c, whyCorrection, last})
+		}
+	}
+	if !c.Extended && !c.ExtensionPending && c.ClockLimit == AnswerDays {
+		used, err := usedBy(c, today, cal)
+		if err != nil {
+			return nil, err
+		}
+		if used >= ExtensionReminderDay && c.ClockLimit-used > SoonDays {
+			out = append(out, item{c, whyExtension, c.DueOn})
+		}
+	}
+	return out, nil
+}
+
+// reminderText is a reminder's subject and text: the cases under a heading
+// per reason, each with the deadline that reason names; a registrar's
+// summary also counts the mail waiting in 来信 (held).
+func reminderText(today gongkai.Date, kind string, items []item, held int) (string, string) {
 	if kind != "summary" {
 		held = 0
 	}
@@ -178,18 +306,44 @@ func reminderText(today gongkai.Date, kind string, cases []*gongkai.Case, held i
 	if held > 0 {
 		mail = fmt.Sprintf("另有%d封来信未形成案件、待人工处理（被暂存的垃圾邮件、无法解析的邮件、咨询等），请在“来信”中查看。", held)
 	}
-	if len(cases) == 0 {
+	if len(items) == 0 {
 		return fmt.Sprintf("【来信提醒】%d封来信待处理（%s）", held, today.Chinese()), today.Chinese() + "：" + mail
 	}
-	var b strings.Builder
-	overdue := 0
-	for _, c := range cases {
-		state := "即将到期"
-		if c.DueOn.Before(today) {
-			state = "已超期"
-			overdue++
+	var dues, corrections, extensions strings.Builder
+	var nDue, nOverdue, nCorrection, nExtension int
+	for _, it := range items {
+		c := it.c
+		switch it.why {
+		case whyCorrection:
+			nCorrection++
+			fmt.Fprintf(&corrections, "%s  %s  补正告知最迟 %s  %s\n", c.No, c.Applicant.DisplayName(), it.until.Chinese(), c.Department)
+		case whyExtension:
+			nExtension++
+			fmt.Fprintf(&extensions, "%s  %s  答复期限 %s  %s\n", c.No, c.Applicant.DisplayName(), it.until.Chinese(), c.Department)
+		default:
+			nDue++
+			state := "即将到期"
+			if it.until.Before(today) {
+				state = "已超期"
+				nOverdue++
+			}
+			fmt.Fprintf(&dues, "%s  %s  答复期限 %s（%s）  %s\n", c.No, c.Applicant.DisplayName(), it.until.Chinese(), state, c.Department)
 		}
-		fmt.Fprintf(&b, "%s  %s  答复期限 %s（%s）  %s\n", c.No, c.Applicant.DisplayName(), c.DueOn.Chinese(), state, c.Department)
+	}
+	var what, sections []string
+	if nDue > 0 {
+		what = append(what, fmt.Sprintf("%d件即将到期或已超期", nDue))
+		sections = append(sections, fmt.Sprintf("以下%d件申请的答复期限在%d个工作日内或已超期（其中已超期%d件）：\n\n%s", nDue, SoonDays, nOverdue, dues.String()))
+	}
+	if nCorrection > 0 {
+		what = append(what, fmt.Sprintf("%d件须决定是否补正", nCorrection))
+		sections = append(sections, fmt.Sprintf("以下%d件申请收到已满%d个工作日，尚未发出补正告知。如申请内容不明确、需要补正，补正告知书须一次性写明全部需补正的事项，最迟于所列日期发出（收到申请后第%d个工作日，《条例》第三十条）；无需补正的，请继续办理：\n\n%s",
+			nCorrection, CorrectionReminderDay, CorrectionNoticeDays, corrections.String()))
+	}
+	if nExtension > 0 {
+		what = append(what, fmt.Sprintf("%d件须决定是否延期", nExtension))
+		sections = append(sections, fmt.Sprintf("以下%d件申请的答复期限已用去%d个工作日，请现在决定是否需要延期答复。延期须经政府信息公开工作机构负责人批准，并在答复期限届满前向申请人发出延期答复告知书（《条例》第三十三条）：\n\n%s",
+			nExtension, ExtensionReminderDay, extensions.String()))
 	}
 	who := "您承办的"
 	switch kind {
@@ -198,8 +352,8 @@ func reminderText(today gongkai.Date, kind string, cases []*gongkai.Case, held i
 	case "approval":
 		who = "待您审批（答复或延期）的"
 	}
-	subject := fmt.Sprintf("【期限提醒】%s%d件申请即将到期或已超期（%s）", who, len(cases), today.Chinese())
-	body := fmt.Sprintf("%s：以下%d件申请的答复期限在3个工作日内或已超期（其中已超期%d件）：\n\n%s\n请及时办理。", today.Chinese(), len(cases), overdue, b.String())
+	subject := fmt.Sprintf("【期限提醒】%s申请：%s（%s）", who, strings.Join(what, "，"), today.Chinese())
+	body := today.Chinese() + "：\n\n" + strings.Join(sections, "\n") + "\n请及时办理。"
 	if mail != "" {
 		body += "\n\n" + mail
 	}

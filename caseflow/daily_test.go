@@ -233,3 +233,238 @@ func TestRemindDepartmentAndLeaders(t *testing.T) {
 		t.Errorf("the leader's reminder:\n%s", got["boss"])
 	}
 }
+
+// milestoneStaff creates a registrar, a handler of 办公室 and an approver.
+func milestoneStaff(t *testing.T, s *caseflow.Service) (reg, hand, boss *gongkai.User) {
+	t.Helper()
+	reg = &gongkai.User{Username: "reg", Roles: []gongkai.Role{gongkai.RoleRegistrar}, Active: true}
+	hand = &gongkai.User{Username: "hand", Roles: []gongkai.Role{gongkai.RoleHandler}, Department: "办公室", Active: true}
+	boss = &gongkai.User{Username: "boss", Roles: []gongkai.Role{gongkai.RoleApprover}, Active: true}
+	err := s.DB.Update(context.Background(), func(tx *store.Tx) error {
+		for _, u := range []*gongkai.User{reg, hand, boss} {
+			if err := tx.CreateUser(u, "x"); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return reg, hand, boss
+}
+
+// beijing is the hour of a day (YYYY-MM-DD) in Beijing time.
+func beijing(day string, hour int) time.Time {
+	d := gongkai.MustDate(day)
+	return time.Date(d.Year(), d.Month(), d.Day(), hour, 0, 0, 0, gongkai.Beijing)
+}
+
+// lastReminder is the detail of the case's latest reminder event for a user.
+func lastReminder(t *testing.T, s *caseflow.Service, no, user string, u *gongkai.User) string {
+	t.Helper()
+	d, err := s.CaseDetail(context.Background(), no, u, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := ""
+	for _, e := range d.Events {
+		if e.Kind == "reminder" && strings.HasPrefix(e.Detail, "已提醒 "+user+"：") {
+			last = e.Detail
+		}
+	}
+	return last
+}
+
+// Headings of the sections of a handler's reminder.
+const (
+	dueHeading        = "个工作日内或已超期"
+	correctionHeading = "尚未发出补正告知"
+	extensionHeading  = "是否需要延期答复"
+)
+
+// TestMilestoneReminders: besides the cases due, a handler is reminded of
+// the 补正 decision from day 5 after receipt (the notice is due by day 7)
+// and of the extension decision once 15 of the 20 days are used (RULES.md
+// §3.9) — once each, on the day or, after a missed run, on the next run
+// while the deadline can still be met. The case is received on Mon
+// 2025-03-03: day 5 is 3/10, day 7 3/12, day 15 3/24, due (day 20) 3/31.
+func TestMilestoneReminders(t *testing.T) {
+	type step struct {
+		on string // 2025-MM-DD
+		in caseflow.Input
+	}
+	tests := []struct {
+		name       string
+		noRegister bool   // left registered (assigned, not accepted)
+		steps      []step // after the registration on 3/3
+		runs       []string
+		want       string // why the case is in the handler's mail of the last run: "" (no mail), "correction", "extension", "due"
+		until      string // the deadline the reminder names
+	}{
+		{name: "day 4", runs: []string{"03-07"}},
+		{name: "day 5", runs: []string{"03-10"}, want: "correction", until: "2025年3月12日"},
+		{name: "day 5, not yet accepted", noRegister: true, runs: []string{"03-10"}, want: "correction", until: "2025年3月12日"},
+		{name: "day 5, second run", runs: []string{"03-10", "03-10"}},
+		{name: "day 6, reminded on day 5", runs: []string{"03-07", "03-10", "03-11"}},
+		{name: "day 6, run of day 5 missed", runs: []string{"03-07", "03-11"}, want: "correction", until: "2025年3月12日"},
+		{name: "day 7, runs missed", runs: []string{"03-12"}, want: "correction", until: "2025年3月12日"},
+		{name: "day 8, notice already late", runs: []string{"03-13"}},
+		{name: "day 5, 补正 pending", steps: []step{{"03-05", caseflow.Input{Action: "request_correction"}}}, runs: []string{"03-10"}},
+		// Completed on 3/6, the case runs again, but the 补正 was asked once.
+		{name: "day 5, 补正 completed", steps: []step{
+			{"03-04", caseflow.Input{Action: "request_correction"}}, {"03-06", caseflow.Input{Action: "receive_correction"}},
+		}, runs: []string{"03-10"}},
+		{name: "day 14", runs: []string{"03-21"}},
+		{name: "day 15", runs: []string{"03-24"}, want: "extension", until: "2025年3月31日"},
+		{name: "day 16, reminded on day 15", runs: []string{"03-24", "03-25"}},
+		{name: "day 16, run of day 15 missed", runs: []string{"03-21", "03-25"}, want: "extension", until: "2025年3月31日"},
+		{name: "day 17, due within 3 days", runs: []string{"03-26"}, want: "due", until: "2025年3月31日"},
+		{name: "day 15, extension pending", steps: []step{{"03-20", caseflow.Input{Action: "request_extension", Reason: "档案多"}}}, runs: []string{"03-24"}},
+		{name: "day 15, extended", steps: []step{
+			{"03-20", caseflow.Input{Action: "request_extension", Reason: "档案多"}}, {"03-21", caseflow.Input{Action: "approve_extension", Reason: "同意"}},
+		}, runs: []string{"03-24"}},
+		{name: "day 15, answer drafted", steps: []step{{"03-20", caseflow.Input{Action: "draft_answer", Result: gongkai.ResultDisclosed}}}, runs: []string{"03-24"}},
+		// Consulted from 3/12 (7 days used) to 3/14: 3/13 and 3/14 do not
+		// count, so the 15th day used is 3/26 and the answer is due 4/2.
+		{name: "clock suspended: calendar day 15", steps: []step{
+			{"03-12", caseflow.Input{Action: "start_consultation", Reason: "涉及第三方"}}, {"03-14", caseflow.Input{Action: "consultation_answered"}},
+		}, runs: []string{"03-24"}},
+		{name: "clock suspended: 15th day used", steps: []step{
+			{"03-12", caseflow.Input{Action: "start_consultation", Reason: "涉及第三方"}}, {"03-14", caseflow.Input{Action: "consultation_answered"}},
+		}, runs: []string{"03-26"}, want: "extension", until: "2025年4月2日"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			now := time.Date(2025, 3, 3, 9, 0, 0, 0, gongkai.Beijing) // Mon, a working day
+			s := newService(t, &now)
+			reg, hand, boss := milestoneStaff(t, s)
+			c := fileCase(t, s)
+			first := caseflow.Input{Action: "register", Actor: reg, Department: "办公室", Assignee: "hand"}
+			if tt.noRegister {
+				first.Action = "assign"
+			}
+			if _, err := s.Act(ctx, c.No, first); err != nil {
+				t.Fatal(err)
+			}
+			for _, st := range tt.steps {
+				now = beijing("2025-"+st.on, 10)
+				in := st.in
+				switch in.Action {
+				case "request_correction", "receive_correction":
+					in.Actor = reg
+				case "approve_extension":
+					in.Actor = boss
+				default:
+					in.Actor = hand
+				}
+				if _, err := s.Act(ctx, c.No, in); err != nil {
+					t.Fatalf("%s on %s: %v", in.Action, st.on, err)
+				}
+			}
+			var mail map[string]string // user → subject and body, of the last run
+			for _, day := range tt.runs {
+				now = beijing("2025-"+day, 8)
+				mail = map[string]string{}
+				_, err := s.RunDaily(ctx, gongkai.DateOf(now), func(_ context.Context, user, subject, body string) error {
+					mail[user] = subject + "\n" + body
+					return nil
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			got := mail["hand"]
+			has := func(s string) bool { return strings.Contains(got, s) }
+			switch tt.want {
+			case "":
+				if got != "" {
+					t.Errorf("the handler is reminded:\n%s", got)
+				}
+				return
+			case "correction":
+				if !has(correctionHeading) || !has(c.No+"  张三  补正告知最迟 "+tt.until) || has(extensionHeading) || has(dueHeading) {
+					t.Errorf("want only the 补正 decision, by %s:\n%s", tt.until, got)
+				}
+			case "extension":
+				if !has(extensionHeading) || !has(c.No+"  张三  答复期限 "+tt.until) || has(correctionHeading) || has(dueHeading) {
+					t.Errorf("want only the extension decision, due %s:\n%s", tt.until, got)
+				}
+			case "due":
+				if !has(dueHeading) || !has(c.No+"  张三  答复期限 "+tt.until) || has(correctionHeading) || has(extensionHeading) {
+					t.Errorf("want only the due date %s:\n%s", tt.until, got)
+				}
+			}
+			if tt.want != "due" && mail["reg"] != "" {
+				t.Errorf("a milestone reaches the registrar:\n%s", mail["reg"])
+			}
+			ev := lastReminder(t, s, c.No, "hand", reg)
+			if wantEv := map[string]string{"correction": "补正告知书最迟于" + tt.until, "extension": "须在答复期限" + tt.until, "due": "答复期限 " + tt.until}[tt.want]; !strings.Contains(ev, wantEv) {
+				t.Errorf("the history's last reminder %q does not say %q", ev, wantEv)
+			}
+		})
+	}
+}
+
+// TestMilestonesInOneMail: a handler gets one mail a day, a section per
+// reason; a milestone goes out once, a case due every day; the registrars'
+// summary lists only the cases due.
+func TestMilestonesInOneMail(t *testing.T) {
+	ctx := context.Background()
+	var now time.Time
+	s := newService(t, &now)
+	reg, _, _ := milestoneStaff(t, s)
+	file := func(day string) *gongkai.Case {
+		t.Helper()
+		now = beijing(day, 9)
+		c := fileCase(t, s)
+		if _, err := s.Act(ctx, c.No, caseflow.Input{Action: "register", Actor: reg, Department: "办公室", Assignee: "hand"}); err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	soon := file("2025-02-13") // due 3/13: 3 working days left on 3/10
+	ext := file("2025-02-17")  // day 15 on 3/10, due 3/17
+	corr := file("2025-03-03") // day 5 on 3/10, 补正 notice by 3/12
+	run := func(day string) map[string]string {
+		t.Helper()
+		now = beijing(day, 8)
+		mail := map[string]string{}
+		if _, err := s.RunDaily(ctx, gongkai.DateOf(now), func(_ context.Context, user, subject, body string) error {
+			if _, dup := mail[user]; dup {
+				t.Errorf("%s gets a second mail on %s", user, day)
+			}
+			mail[user] = subject + "\n" + body
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return mail
+	}
+	mail := run("2025-03-10")
+	got := mail["hand"]
+	for _, want := range []string{
+		"【期限提醒】您承办的申请：1件即将到期或已超期，1件须决定是否补正，1件须决定是否延期（2025年3月10日）",
+		soon.No + "  张三  答复期限 2025年3月13日（即将到期）  办公室",
+		corr.No + "  张三  补正告知最迟 2025年3月12日  办公室",
+		ext.No + "  张三  答复期限 2025年3月17日  办公室",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("the handler's mail lacks %q:\n%s", want, got)
+		}
+	}
+	if i, j, k := strings.Index(got, dueHeading), strings.Index(got, correctionHeading), strings.Index(got, extensionHeading); !(i >= 0 && i < j && j < k) {
+		t.Errorf("sections not in the order due, 补正, extension:\n%s", got)
+	}
+	if r := mail["reg"]; !strings.Contains(r, soon.No) || strings.Contains(r, corr.No) || strings.Contains(r, ext.No) {
+		t.Errorf("the registrar's summary:\n%s", r)
+	}
+	if again := run("2025-03-10"); len(again) != 0 {
+		t.Errorf("second run the same day: %v", again)
+	}
+	next := run("2025-03-11")["hand"]
+	if !strings.Contains(next, soon.No) || strings.Contains(next, corr.No) || strings.Contains(next, ext.No) {
+		t.Errorf("the next day the handler is reminded of the case due only:\n%s", next)
+	}
+}

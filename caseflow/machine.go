@@ -66,9 +66,11 @@ func Apply(c *gongkai.Case, in Input, cal Calendar) ([]gongkai.Event, error) {
 	// A decision on the answer or its deadline cannot be dated before the
 	// last step recorded on the case: an extension approved "before" the
 	// deadline that had passed when the request was entered, an answer
-	// "sent" before it was drafted (RULES.md §3.3, §3.4).
-	if decides(in.Action) && !c.UpdatedAt.IsZero() {
-		if last := gongkai.DateOf(c.UpdatedAt); on.Before(last) {
+	// "sent" before it was drafted (RULES.md §3.3, §3.4). Only steps count:
+	// a reassignment or a corrected field this morning does not make an
+	// answer dated yesterday a backdated one.
+	if decides(in.Action) && !c.LastStepAt.IsZero() {
+		if last := gongkai.DateOf(c.LastStepAt); on.Before(last) {
 			return nil, invalid("on", "日期%s早于本案上一步的登记日（%s）：延期和答复不能倒签", on, last)
 		}
 	}
@@ -97,6 +99,10 @@ func Apply(c *gongkai.Case, in Input, cal Calendar) ([]gongkai.Event, error) {
 		t.events[len(t.events)-1].Reason = in.Action.Label()
 	}
 	n.UpdatedAt = in.Now
+	if in.Action != ActAssign {
+		// Who works on the case is not a step of the procedure.
+		n.LastStepAt = in.Now
+	}
 	*c = n
 	return t.events, nil
 }
@@ -219,8 +225,6 @@ func handles(c *gongkai.Case, u *gongkai.User) bool {
 	return c.Department != "" && c.Department == u.Department
 }
 
-// lastClockDate is the latest date the case's clock has recorded; no action
-// can take effect before it.
 // decides reports whether a is a decision on the answer or its deadline,
 // which cannot be dated before the last step recorded on the case.
 func decides(a Action) bool {
@@ -231,6 +235,8 @@ func decides(a Action) bool {
 	return false
 }
 
+// lastClockDate is the latest date the case's clock has recorded; no action
+// can take effect before it.
 func lastClockDate(c *gongkai.Case) gongkai.Date {
 	d := c.ClockFrom
 	if c.AnsweredOn.After(d) {

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"gongkai"
 )
@@ -446,5 +447,36 @@ func TestNoBackdatedDecisions(t *testing.T) {
 	evs := mustDo(Input{Action: ActSendAnswer, Actor: reg, Now: at("2024-10-24"), On: gongkai.MustDate("2024-10-22")})
 	if !strings.Contains(evs[0].Detail, "生效日期2024年10月22日") {
 		t.Errorf("a backdated step's history %q does not say its date", evs[0].Detail)
+	}
+}
+
+// TestReassignmentDoesNotBlockBackdating: the backdating guard counts the
+// steps of the procedure, not every write. A case reassigned this morning
+// still takes an answer drafted yesterday; a decision dated before the last
+// step itself was recorded is still refused.
+func TestReassignmentDoesNotBlockBackdating(t *testing.T) {
+	cal := loadTestCal(t)
+	c, _ := run(t, cal, sRegister) // received 2024-09-27, due 2024-10-30
+	morning := func(s string) time.Time { return at(s).Add(-90 * time.Minute) }
+	if _, err := Apply(c, Input{Action: ActAssign, Actor: reg, Now: morning("2024-10-22"), Department: dept, Assignee: "hd2"}, cal); err != nil {
+		t.Fatal(err)
+	}
+	if got := c.LastStepAt; !got.Equal(at("2024-09-27")) {
+		t.Errorf("after the reassignment the last step is %v, want the registration (%v)", got, at("2024-09-27"))
+	}
+	// Drafted on paper on Monday 10-21, entered on Tuesday 10-22 after the reassignment.
+	if _, err := Apply(c, Input{Action: ActDraftAnswer, Actor: hd2, Now: at("2024-10-22"), On: d("2024-10-21"), Result: gongkai.ResultDisclosed}, cal); err != nil {
+		t.Fatalf("an answer drafted the day before a reassignment: %v, want accepted", err)
+	}
+	if got := c.LastStepAt; !got.Equal(at("2024-10-22")) {
+		t.Errorf("after the draft the last step is %v, want %v (when it was recorded)", got, at("2024-10-22"))
+	}
+	// The draft was recorded on 10-22: an approval cannot be dated 10-21.
+	_, err := Apply(c, Input{Action: ActApproveAnswer, Actor: ap, Now: at("2024-10-23"), On: d("2024-10-21")}, cal)
+	if gongkai.ErrorKind(err) != gongkai.EInvalid || !strings.Contains(err.Error(), "倒签") {
+		t.Errorf("an approval dated before the draft was recorded: %v, want refused as backdated", err)
+	}
+	if _, err := Apply(c, Input{Action: ActApproveAnswer, Actor: ap, Now: at("2024-10-23"), On: d("2024-10-22")}, cal); err != nil {
+		t.Errorf("an approval dated the day the draft was recorded: %v, want accepted", err)
 	}
 }

@@ -281,10 +281,6 @@ func (s *Service) Message(ctx context.Context, id int64) (*gongkai.Message, erro
 	return m, err
 }
 
-// actTx applies a state-machine action in the caller's transaction: Apply,
-// the case update and the history rows. Service.Act, letters (a letter
-// leaving and the case concluding are one commit) and intake (a correction
-// received by mail) all go through it.
 // checkAssignee refuses to hand a case to somebody who cannot work on it:
 // no such user, an account switched off, no handler role, or a handler of
 // another 股室 than the one named.
@@ -312,6 +308,10 @@ func checkAssignee(tx *store.Tx, c *gongkai.Case, in Input) error {
 	return nil
 }
 
+// actTx applies a state-machine action in the caller's transaction: Apply,
+// the case update and the history rows. Service.Act, letters (a letter
+// leaving and the case concluding are one commit) and intake (a correction
+// received by mail) all go through it.
 func actTx(tx *store.Tx, c *gongkai.Case, in Input, cal Calendar) error {
 	evs, err := Apply(c, in, cal)
 	if err != nil {

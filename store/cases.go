@@ -13,20 +13,20 @@ const caseCols = `id, case_no, query_code, applicant_type, name, id_type, id_num
 	legal_rep, phone, email, address, postcode, workplace, description, purpose, form, delivery, channel,
 	arrived_at, received_on, status, nature, department, assignee, clock_state, clock_from, clock_used,
 	clock_limit, due_on, correction_due, suspended_until, extended, extension_pending, fee_yuan, result,
-	answered_on, duplicate_of, notes, extension_by, drafted_by, created_at, updated_at`
+	answered_on, duplicate_of, notes, extension_by, drafted_by, last_step_at, created_at, updated_at`
 
 type scanner interface{ Scan(dest ...any) error }
 
 func scanCase(s scanner) (*gongkai.Case, error) {
 	var c gongkai.Case
 	var a = &c.Applicant
-	var appType, channel, arrived, received, status, clockState, clockFrom, due, corrDue, suspUntil, result, answered, created, updated string
+	var appType, channel, arrived, received, status, clockState, clockFrom, due, corrDue, suspUntil, result, answered, lastStep, created, updated string
 	var extended, extPending int
 	err := s.Scan(&c.ID, &c.No, &c.QueryCode, &appType, &a.Name, &a.IDType, &a.IDNumber, &a.OrgName, &a.CreditCode,
 		&a.LegalRep, &a.Phone, &a.Email, &a.Address, &a.Postcode, &a.Workplace, &c.Description, &c.Purpose, &c.Form, &c.Delivery, &channel,
 		&arrived, &received, &status, &c.Nature, &c.Department, &c.Assignee, &clockState, &clockFrom, &c.ClockUsed,
 		&c.ClockLimit, &due, &corrDue, &suspUntil, &extended, &extPending, &c.FeeYuan, &result,
-		&answered, &c.DuplicateOf, &c.Notes, &c.ExtensionBy, &c.DraftedBy, &created, &updated)
+		&answered, &c.DuplicateOf, &c.Notes, &c.ExtensionBy, &c.DraftedBy, &lastStep, &created, &updated)
 	if err != nil {
 		return nil, err
 	}
@@ -44,6 +44,7 @@ func scanCase(s scanner) (*gongkai.Case, error) {
 	c.ExtensionPending = extPending != 0
 	c.Result = gongkai.ResultKey(result)
 	c.AnsweredOn = parseDate(answered)
+	c.LastStepAt = parseTS(lastStep)
 	c.CreatedAt = parseTS(created)
 	c.UpdatedAt = parseTS(updated)
 	return &c, nil
@@ -55,7 +56,7 @@ func caseArgs(c *gongkai.Case) []any {
 		a.LegalRep, a.Phone, a.Email, a.Address, a.Postcode, a.Workplace, c.Description, c.Purpose, c.Form, c.Delivery, string(c.Channel),
 		ts(c.ArrivedAt), c.ReceivedOn.String(), string(c.Status), c.Nature, c.Department, c.Assignee, string(c.ClockState), c.ClockFrom.String(), c.ClockUsed,
 		c.ClockLimit, c.DueOn.String(), c.CorrectionDue.String(), c.SuspendedUntil.String(), b2i(c.Extended), b2i(c.ExtensionPending), c.FeeYuan, string(c.Result),
-		c.AnsweredOn.String(), c.DuplicateOf, c.Notes, c.ExtensionBy, c.DraftedBy}
+		c.AnsweredOn.String(), c.DuplicateOf, c.Notes, c.ExtensionBy, c.DraftedBy, ts(c.LastStepAt)}
 }
 
 // NextCaseNo allocates the next 受理编号 of the year: GK-YYYY-NNNNNN.
@@ -82,6 +83,9 @@ func (tx *Tx) EnsureCaseSeq(year int, n int64) error {
 // empty, makes a repeated submission find the first case instead of a new one.
 func (tx *Tx) CreateCase(c *gongkai.Case, idemKey string) error {
 	c.CreatedAt, c.UpdatedAt = tx.Now, tx.Now
+	if c.LastStepAt.IsZero() {
+		c.LastStepAt = tx.Now // registering (or importing) is the case's first step
+	}
 	var idem any
 	if idemKey != "" {
 		idem = idemKey
@@ -92,8 +96,8 @@ func (tx *Tx) CreateCase(c *gongkai.Case, idemKey string) error {
 		legal_rep, phone, email, address, postcode, workplace, description, purpose, form, delivery, channel,
 		arrived_at, received_on, status, nature, department, assignee, clock_state, clock_from, clock_used,
 		clock_limit, due_on, correction_due, suspended_until, extended, extension_pending, fee_yuan, result,
-		answered_on, duplicate_of, notes, extension_by, drafted_by, idem_key, created_at, updated_at)
-		VALUES (`+placeholders(44)+`)`, args...)
+		answered_on, duplicate_of, notes, extension_by, drafted_by, last_step_at, idem_key, created_at, updated_at)
+		VALUES (`+placeholders(45)+`)`, args...)
 	if err != nil {
 		return fmt.Errorf("store: create case %s: %w", c.No, err)
 	}
@@ -109,7 +113,7 @@ func (tx *Tx) UpdateCase(c *gongkai.Case) error {
 		legal_rep=?, phone=?, email=?, address=?, postcode=?, workplace=?, description=?, purpose=?, form=?, delivery=?, channel=?,
 		arrived_at=?, received_on=?, status=?, nature=?, department=?, assignee=?, clock_state=?, clock_from=?, clock_used=?,
 		clock_limit=?, due_on=?, correction_due=?, suspended_until=?, extended=?, extension_pending=?, fee_yuan=?, result=?,
-		answered_on=?, duplicate_of=?, notes=?, extension_by=?, drafted_by=?, updated_at=? WHERE id=?`, args...)
+		answered_on=?, duplicate_of=?, notes=?, extension_by=?, drafted_by=?, last_step_at=?, updated_at=? WHERE id=?`, args...)
 	if err != nil {
 		return fmt.Errorf("store: update case %s: %w", c.No, err)
 	}
