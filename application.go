@@ -53,8 +53,11 @@ var (
 	rePostcode = regexp.MustCompile(`^\d{6}$`)
 )
 
-// NormalizePhone strips spaces and dashes between digit groups of a mobile
-// number and a +86 prefix; landlines keep one dash after the area code.
+// NormalizePhone strips spaces, dashes and the parentheses around an area
+// code ("(0379)6321 5678", full-width "（0379）" too) between the digit
+// groups, and a +86 prefix. A mobile number becomes its 11 digits; a
+// landline keeps one dash after the area code and one before an extension
+// ("0379-63215678-801").
 func NormalizePhone(s string) string {
 	s = strings.TrimSpace(NormalizeWidth(s))
 	// An extension ("转801", "分机801", "ext 801") is kept as "-801".
@@ -65,6 +68,13 @@ func NormalizePhone(s string) string {
 				s, ext = strings.TrimSpace(s[:i]), "-"+e
 			}
 			break
+		}
+	}
+	// So is one written after a last dash ("0379-63215678-801"), when the
+	// digits before that dash are a whole landline number.
+	if i := strings.LastIndexByte(s, '-'); ext == "" && i > 0 {
+		if e := strings.TrimSpace(s[i+1:]); e != "" && len(e) <= 6 && allDigits(e) && isLandline(digitsOf(s[:i])) {
+			s, ext = strings.TrimSpace(s[:i]), "-"+e
 		}
 	}
 	intl := strings.HasPrefix(s, "+")
@@ -82,6 +92,8 @@ func NormalizePhone(s string) string {
 			return rest
 		case len(rest) >= 9 && len(rest) <= 11 && rest[0] != '0': // "+86 379 6321 2345": the area code without its 0
 			d, intl = "0"+rest, false
+		case isLandline(rest): // "+86 (0379) 6321 2345": the 0 kept
+			d, intl = rest, false
 		}
 	}
 	switch {
@@ -89,14 +101,26 @@ func NormalizePhone(s string) string {
 		return "+" + d
 	case reMobile.MatchString(d):
 		return d
-	case strings.HasPrefix(d, "0") && (len(d) == 11 || len(d) == 12):
-		area := 4
-		if strings.HasPrefix(d, "01") || strings.HasPrefix(d, "02") {
-			area = 3
-		}
+	case isLandline(d):
+		area := landlineArea(d)
 		return d[:area] + "-" + d[area:] + ext
 	}
 	return s + ext
+}
+
+// isLandline reports whether d, digits only, is a landline number with its
+// area code: 11 or 12 digits starting with 0 (a 3-digit area code, 010 and
+// 02x, with 8 digits; a 4-digit one with 7 or 8).
+func isLandline(d string) bool {
+	return strings.HasPrefix(d, "0") && (len(d) == 11 || len(d) == 12)
+}
+
+// landlineArea is the length of the area code of a landline number.
+func landlineArea(d string) int {
+	if strings.HasPrefix(d, "01") || strings.HasPrefix(d, "02") {
+		return 3
+	}
+	return 4
 }
 
 // digitsOf keeps the ASCII digits of s.
@@ -213,6 +237,10 @@ func (a *Application) Validate(now time.Time) []FieldError {
 			if c := CheckIDNumber(a.IDNumber, now); !c.Valid && !(a.IDType == "居民身份证" && IsOldIDNumber(c.Number)) {
 				bad("id_number", c.Problem)
 			}
+		case a.IDType == "外国人永久居留身份证":
+			if _, p := CheckPermanentResidenceNumber(a.IDNumber); p != "" {
+				bad("id_number", p)
+			}
 		case !rePermit.MatchString(a.IDNumber):
 			bad("id_number", "证件号码格式不正确")
 		}
@@ -220,6 +248,12 @@ func (a *Application) Validate(now time.Time) []FieldError {
 	if t.IsOrganisation() {
 		if a.OrgName == "" {
 			bad("org_name", "请填写单位名称")
+		}
+		// Art. 29 asks for the organisation's name; the form's fields
+		// (RULES.md §6.2) add its 法定代表人/负责人 and a contact person,
+		// asked of every channel alike (web form, JSON API, chat-bot).
+		if a.LegalRep == "" {
+			bad("legal_rep", "请填写法定代表人或负责人")
 		}
 		if a.Name == "" {
 			bad("name", "请填写联系人姓名")

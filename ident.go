@@ -215,6 +215,37 @@ func IDTypeHasCheckDigit(t string) bool {
 	return t == "居民身份证" || t == "港澳居民居住证" || t == "台湾居民居住证"
 }
 
+// CheckPermanentResidenceNumber checks the number of a 外国人永久居留身份证
+// (RULES.md §6.2 asks only for the format of documents other than 身份证 and
+// 居住证). Two formats are in use side by side: the 15 characters of the
+// cards issued before 1 December 2023 (3 letters for the nationality and 12
+// digits, no check character: the shape is all there is to check), and the
+// 18 characters of the 2023 card ("9", 16 digits and a check character
+// computed as for a 身份证, GB 11643 MOD 11-2). It returns the normalised
+// number and why it is refused, "" when it is accepted.
+func CheckPermanentResidenceNumber(s string) (number, problem string) {
+	n := NormalizeDigits(s)
+	switch {
+	case len(n) == 15 && upperLetters(n[:3]) && allDigits(n[3:]):
+		return n, ""
+	case len(n) == 18 && n[0] == '9' && allDigits(n[:17]) && (isDigit(n[17]) || n[17] == 'X'):
+		if n[17] != IDCheckDigit(n[:17]) {
+			return n, "外国人永久居留身份证号码校验位不正确"
+		}
+		return n, ""
+	}
+	return n, "外国人永久居留身份证号码应为18位（以9开头），旧版为15位（3个英文字母加12位数字）"
+}
+
+func upperLetters(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 'A' || s[i] > 'Z' {
+			return false
+		}
+	}
+	return true
+}
+
 // MaskID shows the first 3 and last 2 characters of an identifier.
 func MaskID(s string) string {
 	r := []rune(s)

@@ -39,6 +39,43 @@ func TestCheckIDNumber(t *testing.T) {
 	}
 }
 
+// TestCheckPermanentResidenceNumber: the 15-character number of the cards
+// issued before December 2023 by its shape, the 18-character one of the 2023
+// card by its GB 11643 check; anything else refused in words.
+func TestCheckPermanentResidenceNumber(t *testing.T) {
+	const (
+		shape = "外国人永久居留身份证号码应为18位（以9开头），旧版为15位（3个英文字母加12位数字）"
+		check = "外国人永久居留身份证号码校验位不正确"
+	)
+	tests := []struct{ in, number, problem string }{
+		{"USA110070117001", "USA110070117001", ""},
+		{"usa110070117001", "USA110070117001", ""},
+		{"ＵＳＡ１１００７０１１７００１", "USA110070117001", ""},
+		{"USA 1100 7011 7001", "USA110070117001", ""},
+		{"911840199003070014", "911840199003070014", ""},
+		{"91184019900307009X", "91184019900307009X", ""},
+		{"91184019900307009x", "91184019900307009X", ""},
+		{"911840199003070015", "911840199003070015", check},
+		{"911840199003070010", "911840199003070010", check},
+		{"110101199003074477", "110101199003074477", shape}, // a 身份证 number: first digit 1–8
+		{"9118401990030700X4", "9118401990030700X4", shape},
+		{"91184019900307001", "91184019900307001", shape},
+		{"US1100701170011", "US1100701170011", shape},
+		{"USA11007011700", "USA11007011700", shape},
+		{"USA1100701170012", "USA1100701170012", shape},
+		{"U5A110070117001", "U5A110070117001", shape},
+		{"USA11007011700A", "USA11007011700A", shape},
+		{"E12345678", "E12345678", shape},
+		{"", "", shape},
+	}
+	for _, tt := range tests {
+		n, p := CheckPermanentResidenceNumber(tt.in)
+		if n != tt.number || p != tt.problem {
+			t.Errorf("CheckPermanentResidenceNumber(%q) = %q, %q; want %q, %q", tt.in, n, p, tt.number, tt.problem)
+		}
+	}
+}
+
 func TestCheckCreditCode(t *testing.T) {
 	tests := []struct {
 		in    string

@@ -45,25 +45,12 @@ func applicationFromForm(c *gin.Context) gongkai.Application {
 
 func (s *Server) formSubmit(c *gin.Context) {
 	app := applicationFromForm(c)
-	if errs := formOnlyErrors(app); len(errs) > 0 {
-		s.formAgain(c, app, errs, s.formData)
-		return
-	}
 	cs, _, err := s.Cases.File(c.Request.Context(), app, gongkai.ChannelWeb, submissionKey(c, "web:"), "applicant")
 	if err != nil {
 		s.formRefused(c, err, app, s.formData)
 		return
 	}
 	s.Render(c, http.StatusCreated, "filed", gin.H{"Title": "申请已提交", "Case": cs})
-}
-
-// formOnlyErrors are the checks the forms make beyond Application.Validate:
-// RULES.md §6.2 asks organisations for their 法定代表人/负责人.
-func formOnlyErrors(app gongkai.Application) []gongkai.FieldError {
-	if gongkai.ApplicantType(strings.TrimSpace(app.ApplicantType)).IsOrganisation() && strings.TrimSpace(app.LegalRep) == "" {
-		return []gongkai.FieldError{{Field: "legal_rep", Message: "请填写法定代表人或负责人"}}
-	}
-	return nil
 }
 
 // submissionKey is the idempotency key of a form's hidden submission id

@@ -34,7 +34,7 @@ func (s *Server) registerPage(c *gin.Context) {
 func (s *Server) registerSubmit(c *gin.Context) {
 	app := applicationFromForm(c)
 	ch, received := c.PostForm("channel"), c.PostForm("received")
-	errs := formOnlyErrors(app)
+	var errs []gongkai.FieldError
 	if !slices.Contains(paperChannels, gongkai.Channel(ch)) {
 		errs = append(errs, gongkai.FieldError{Field: "channel", Message: "请选择当面提交、信函或传真"})
 	}

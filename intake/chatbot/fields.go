@@ -35,7 +35,9 @@ func (e *Engine) apply(st *State, f found) []string {
 		*p = v
 		out = append(out, k)
 		if k == "id_number" && !f.has("id_type") {
-			st.App.IDType = ""
+			// A number without its document's name: a 居民身份证, unless
+			// its shape says otherwise.
+			st.App.IDType = idTypeOfNumber(v)
 		}
 	}
 	// An ID number makes a person, a credit code or an organisation's name an

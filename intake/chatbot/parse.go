@@ -63,12 +63,15 @@ var (
 	reToken          = regexp.MustCompile(`[0-9A-Za-z]{15,20}`)
 	rePostcodePhrase = regexp.MustCompile(`[，,。；; ]*(?:邮编|邮政编码)(?:是|为|[:：])?\s*\d{6}[。.]?`)
 	reMobile         = regexp.MustCompile(`(?:\+?86[- ]?)?1[3-9]\d[- ]?\d{4}[- ]?\d{4}`)
-	reLandline       = regexp.MustCompile(`0\d{2,3}-\d{7,8}|0\d{9,11}`)
-	reDigits         = regexp.MustCompile(`\+?[\d][\d\- ]{4,18}\d`)
-	reClause         = regexp.MustCompile(`[，,。；;！!？?\n]+`)
-	reHanName        = regexp.MustCompile(`^\p{Han}{2,4}(?:·\p{Han}{1,6})?$`)
-	reValueCue       = regexp.MustCompile(`^(?:应该是|应是|应为|改为|改成|换成|正确的是|是|为|[:：])\s*(.+)$`)
-	reAlnum          = regexp.MustCompile(`^[0-9A-Za-z\-+ ]+$`)
+	// reLandline is a landline with its area code, the area code maybe in
+	// brackets ("0379-63215678", "(0379)6321 5678", "（0379）63215678"),
+	// and any extension ("-801", "转801", "分机801").
+	reLandline = regexp.MustCompile(`(?:[(（] ?0\d{2,3} ?[)）] ?|0\d{2,3}[- ]?)\d{3,4}[- ]?\d{3,4}(?: ?(?:-|转|分机|(?i:ext)\.?) ?\d{1,6})?`)
+	reDigits   = regexp.MustCompile(`\+?[\d][\d\- ]{4,28}\d`)
+	reClause   = regexp.MustCompile(`[，,。；;！!？?\n]+`)
+	reHanName  = regexp.MustCompile(`^\p{Han}{2,4}(?:·\p{Han}{1,6})?$`)
+	reValueCue = regexp.MustCompile(`^(?:应该是|应是|应为|改为|改成|换成|正确的是|是|为|[:：])\s*(.+)$`)
+	reAlnum    = regexp.MustCompile(`^[0-9A-Za-z\-+ ]+$`)
 	// rePhoneWord names a phone number ("电话", "手机", "座机").
 	rePhoneWord = regexp.MustCompile(`电话|手机|座机|联系方式`)
 )
@@ -173,9 +176,7 @@ func (e *Engine) parse(st *State, m string) found {
 		}
 	}
 	// Phone numbers.
-	if p := reMobile.FindString(rest); p != "" {
-		f.set("phone", p)
-	} else if p := reLandline.FindString(rest); p != "" {
+	if p := phoneIn(rest); p != "" {
 		f.set("phone", p)
 	} else if rePhoneWord.MatchString(rest) || st.Asking == "phone" {
 		if p := reDigits.FindString(rest); p != "" {
@@ -265,6 +266,11 @@ func (e *Engine) parse(st *State, m string) found {
 			f.set("id_type", ex.IDType)
 		}
 	}
+	if f.has("id_number") && !f.has("id_type") && namesPermanentResidence(m) {
+		// The classifier takes the 2023 card's 18-digit number with its
+		// name, not the older cards' 3 letters + 12 digits.
+		f.set("id_type", permanentResidence)
+	}
 	if !f.has("org_name") && ex.OrgName != "" && l.slotMatches("org_name", ex.OrgName) {
 		f.set("org_name", ex.OrgName)
 	}
@@ -330,7 +336,7 @@ func descCue(l *lexicon) *regexp.Regexp {
 // hasField reports a clause that carries another field than the description.
 func (e *Engine) hasField(s string) bool {
 	l := e.lexicon()
-	if reEmail.MatchString(s) || reMobile.MatchString(s) || reToken.MatchString(s) || rePhoneWord.MatchString(s) || strings.Contains(s, "邮箱") {
+	if reEmail.MatchString(s) || reMobile.MatchString(s) || phoneIn(s) != "" || reToken.MatchString(s) || rePhoneWord.MatchString(s) || strings.Contains(s, "邮箱") {
 		return true
 	}
 	for _, d := range l.delivery {
@@ -460,7 +466,9 @@ func (e *Engine) bare(st *State, f *found, field, v string) {
 			f.set(field, strings.ToUpper(strings.ReplaceAll(v, " ", "")))
 		}
 	case "phone":
-		if reAlnum.MatchString(v) {
+		if p := phoneIn(v); p != "" {
+			f.set(field, p)
+		} else if reAlnum.MatchString(v) {
 			f.set(field, v)
 		}
 	case "email":
@@ -482,11 +490,54 @@ func (e *Engine) bare(st *State, f *found, field, v string) {
 	}
 }
 
+// phoneIn is the first mobile or landline number written in s, "" when
+// there is none. A number is taken only whole, not out of a longer run of
+// digits: "138000000001" is a mistyped number to ask again, not
+// 13800000000.
+func phoneIn(s string) string {
+	for _, re := range []*regexp.Regexp{reMobile, reLandline} {
+		for _, loc := range re.FindAllStringIndex(s, -1) {
+			a, b := loc[0], loc[1]
+			if strings.HasPrefix(s[a:b], "86") && strings.HasSuffix(s[:a], "00") {
+				a -= 2 // "0086 138…": 0086 dialled for +86
+			}
+			if (a == 0 || !isASCIIDigit(s[a-1])) && (b == len(s) || !isASCIIDigit(s[b])) {
+				return s[a:b]
+			}
+		}
+	}
+	return ""
+}
+
+func isASCIIDigit(b byte) bool { return b >= '0' && b <= '9' }
+
+// permanentResidence is the id_type of the 外国人永久居留身份证.
+const permanentResidence = "外国人永久居留身份证"
+
+// namesPermanentResidence reports a message that names the 外国人永久居留身份证
+// (also called 永居证, 绿卡).
+func namesPermanentResidence(m string) bool {
+	return strings.Contains(m, "永久居留") || strings.Contains(m, "永居") || strings.Contains(m, "绿卡")
+}
+
+// idTypeOfNumber is the document a number given without its name belongs
+// to, when its shape says so: the 外国人永久居留身份证 (3 letters + 12
+// digits, or "9" + 17 characters with its check — no 身份证 number starts
+// with 9); "" otherwise.
+func idTypeOfNumber(n string) string {
+	if _, problem := gongkai.CheckPermanentResidenceNumber(n); problem == "" {
+		return permanentResidence
+	}
+	return ""
+}
+
 // idOrCredit decides whether an 18-character token is an ID number or a
-// credit code, from its check digit, the words before it and the question.
+// credit code, from its check digit, the words before it and the question;
+// a 15-character token is an ID number when it has the shape of a
+// 外国人永久居留身份证 number.
 func idOrCredit(st *State, tok, ctx string) string {
 	credit := strings.Contains(ctx, "代码") || strings.Contains(ctx, "信用")
-	id := strings.Contains(ctx, "身份") || strings.Contains(ctx, "证件")
+	id := strings.Contains(ctx, "身份") || strings.Contains(ctx, "证件") || namesPermanentResidence(ctx)
 	switch {
 	case credit:
 		return "credit_code"
@@ -495,6 +546,8 @@ func idOrCredit(st *State, tok, ctx string) string {
 	case st.Asking == "credit_code":
 		return "credit_code"
 	case st.Asking == "id_number":
+		return "id_number"
+	case len(tok) == 15 && idTypeOfNumber(tok) == permanentResidence:
 		return "id_number"
 	}
 	if len(tok) == 18 {
