@@ -256,11 +256,12 @@ func MaskID(s string) string {
 }
 
 // rePersonal finds ID numbers (18 or 15 digits, the last may be X; spaces
-// between the groups allowed) and phone numbers (mobile, with +86 / 0086
-// and spaces or hyphens; or a landline with its area code and extension)
-// in free text. The ID forms come first: a mobile-like start of an ID
-// number is the ID.
-var rePersonal = regexp.MustCompile(`\d{6} ?\d{8} ?\d{3}[\dXx]|\d{15}|(?:(?:\+|00)?86[- ]?)?1[3-9]\d[- ]?\d{4}[- ]?\d{4}|0\d{2,3}[- ]?\d{7,8}(?:-\d{1,6})?`)
+// between the groups allowed; the older 外国人永久居留身份证's 3 letters and
+// 12 digits) and phone numbers (mobile, with +86 / 0086 and spaces or
+// hyphens; or a landline with its area code, maybe in brackets, and
+// extension) in free text. The ID forms come first: a mobile-like start of
+// an ID number is the ID.
+var rePersonal = regexp.MustCompile(`\d{6} ?\d{8} ?\d{3}[\dXx]|\d{15}|[A-Z]{3}\d{12}|(?:(?:\+|00)?86[- ]?)?1[3-9]\d[- ]?\d{4}[- ]?\d{4}|(?:0\d{2,3}[- ]?|[(（] ?0\d{2,3} ?[)）] ?)\d{3,4}[- ]?\d{4}(?:-\d{1,6})?`)
 
 // MaskPersonal masks the ID numbers and phone numbers in a text written
 // about an applicant (the classifier's evidence, the case history), as
@@ -280,7 +281,10 @@ func MaskPersonal(s string) string {
 		}
 		m := s[l[0]:l[1]]
 		b.WriteString(s[last:l[0]])
-		if d := len(digitsOf(m)); d >= 15 && m[0] != '0' && m[0] != '+' && !strings.HasPrefix(m, "86") {
+		// An ID number starts with 1–9 (a phone with 0, +, 86 or a
+		// bracket), or with the letters of an older 永居证.
+		id := m[0] >= 'A' && m[0] <= 'Z' || m[0] >= '1' && m[0] <= '9' && len(digitsOf(m)) >= 15 && !strings.HasPrefix(m, "86")
+		if id {
 			b.WriteString(MaskID(m))
 		} else {
 			b.WriteString(MaskPhone(m))
