@@ -171,3 +171,15 @@ func TestPermanentResidenceInAMessage(t *testing.T) {
 		}
 	}
 }
+
+// TestIDCorrectionKeepsPhone: "证件号码改为…" corrects the ID number; the
+// bare 号码 in it does not name the phone, which stays as given.
+func TestIDCorrectionKeepsPhone(t *testing.T) {
+	for _, say := range []string{"证件号码改为11010519491231002X", "身份证号码写错了，应该是11010519491231002X"} {
+		e, st := chatAfter(t, requested, "个人", "张三", "身份证号110101199003074477", "13800000000")
+		r := e.Turn(context.Background(), st, say)
+		if st.App.IDNumber != "11010519491231002X" || st.App.Phone != "13800000000" {
+			t.Errorf("%q: ID %q, phone %q (bot: %s); want the new ID and the phone kept", say, st.App.IDNumber, st.App.Phone, r.Text)
+		}
+	}
+}
