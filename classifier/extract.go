@@ -189,7 +189,7 @@ func (r *rules) extractID(f *found, o extractOpts, spans *[][]int) {
 			t = idTypeOf(strings.ToLower(k.label))
 		}
 		var h idHit
-		if (len(n) == 18 || len(n) == 15) && (allDigits(n[:len(n)-1])) {
+		if (len(n) == 18 || len(n) == 15) && (allDigits(n[:len(n)-1])) || t == "外国人永久居留身份证" {
 			h = checkID(n, t, o.now)
 		} else {
 			if t == "" {
@@ -242,6 +242,14 @@ func (r *rules) extractID(f *found, o extractOpts, spans *[][]int) {
 			continue
 		}
 		f.IDNumber, f.IDType = strings.ToUpper(ms[m[2]:m[3]]), t
+		f.setEv("id_number", strings.TrimSpace(f.t.w[max(0, m[2]-20):m[3]]))
+		*spans = append(*spans, []int{m[2], m[3]})
+		return
+	}
+	// The older 外国人永久居留身份证 number: 3 letters and 12 digits, a shape
+	// nothing else has.
+	for _, m := range rePRCard.FindAllStringSubmatchIndex(ms, -1) {
+		f.IDNumber, f.IDType, f.IDValid = strings.ToUpper(ms[m[2]:m[3]]), "外国人永久居留身份证", boolp(true)
 		f.setEv("id_number", strings.TrimSpace(f.t.w[max(0, m[2]-20):m[3]]))
 		*spans = append(*spans, []int{m[2], m[3]})
 		return

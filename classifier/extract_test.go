@@ -56,6 +56,30 @@ func TestExtract(t *testing.T) {
 			idValid: "null",
 		},
 		{
+			name:    "older permanent residence card: 3 letters and 12 digits",
+			in:      "申请人：John Smith\n外国人永久居留证号码：usa110070117001\n电话：13700000000",
+			want:    Fields{IDNumber: "USA110070117001", IDType: "外国人永久居留身份证"},
+			idValid: "true",
+		},
+		{
+			name:    "older permanent residence card under a form's labels",
+			in:      "证件类型：外国人永久居留身份证\n证件号码：usa110070117001\n电话：13700000000",
+			want:    Fields{IDNumber: "USA110070117001", IDType: "外国人永久居留身份证"},
+			idValid: "true",
+		},
+		{
+			name:    "2023 permanent residence card: 9 and the 身份证 check",
+			in:      "申请人：John Smith\n永居证号码：911840199003070014\n电话：13700000000",
+			want:    Fields{IDNumber: "911840199003070014", IDType: "外国人永久居留身份证"},
+			idValid: "true",
+		},
+		{
+			name:    "2023 permanent residence card with a wrong check character",
+			in:      "申请人：John Smith\n永居证号码：911840199003070015\n电话：13700000000",
+			want:    Fields{IDNumber: "911840199003070015", IDType: "外国人永久居留身份证"},
+			idValid: "false",
+		},
+		{
 			name: "prose name and address",
 			in:   "我叫钱淑芬，住洛阳市西工区邙岭路36号院，想申请公开我们院老旧小区改造的施工合同。",
 			want: Fields{Name: "钱淑芬", Address: "洛阳市西工区邙岭路36号院"},

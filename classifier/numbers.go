@@ -20,11 +20,14 @@ var (
 	// reTWPermitLead: the text right before a 台胞证 number ends with the
 	// document's name, or its label ("证件号码："), and nothing else.
 	reTWPermitLead = regexp.MustCompile(`(?:台胞证|通行证|证件号码|号码|证号)[\s:：，,]*$`)
-	reTWPermit     = regexp.MustCompile(`(?:^|[^0-9A-Za-z])(\d{8}(?:\d{2})?)(?:$|[^0-9A-Za-z])`)
-	rePermit       = regexp.MustCompile(`(?i)(?:^|[^0-9A-Za-z])([A-Z]{1,2}\d{7,10})(?:$|[^0-9A-Za-z])`)
-	reCredit       = regexp.MustCompile(`(?:^|[^0-9A-Za-z])([0-9A-HJ-NP-RTUWXY]{2}\d{6}[0-9A-HJ-NP-RTUWXY]{9}[0-9A-HJ-NP-RTUWXY])(?:$|[^0-9A-Za-z])`)
-	reEmail        = regexp.MustCompile(`[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}`)
-	reCase         = regexp.MustCompile(`GK-\d{4}-\d{6}`)
+	// rePRCard is the 15-character number of the 外国人永久居留身份证 issued
+	// before December 2023: 3 letters for the nationality and 12 digits.
+	rePRCard   = regexp.MustCompile(`(?i)(?:^|[^0-9A-Za-z])([A-Z]{3}\d{12})(?:$|[^0-9A-Za-z])`)
+	reTWPermit = regexp.MustCompile(`(?:^|[^0-9A-Za-z])(\d{8}(?:\d{2})?)(?:$|[^0-9A-Za-z])`)
+	rePermit   = regexp.MustCompile(`(?i)(?:^|[^0-9A-Za-z])([A-Z]{1,2}\d{7,10})(?:$|[^0-9A-Za-z])`)
+	reCredit   = regexp.MustCompile(`(?:^|[^0-9A-Za-z])([0-9A-HJ-NP-RTUWXY]{2}\d{6}[0-9A-HJ-NP-RTUWXY]{9}[0-9A-HJ-NP-RTUWXY])(?:$|[^0-9A-Za-z])`)
+	reEmail    = regexp.MustCompile(`[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}`)
+	reCase     = regexp.MustCompile(`GK-\d{4}-\d{6}`)
 	// Phones: mainland mobiles (with an optional +86), landlines with an area
 	// code, international numbers with "+".
 	reMobile   = regexp.MustCompile(`(?:^|[^0-9+])((?:(?:\+|00)?86[ -]?)?1[3-9]\d(?:[ -]?\d){8})(?:$|[^0-9])`)
@@ -461,12 +464,18 @@ func checkID(n, idType string, now time.Time) idHit {
 			h.idType = "港澳居民居住证"
 		case strings.HasPrefix(n, "83"):
 			h.idType = "台湾居民居住证"
+		case strings.HasPrefix(n, "9"): // no 身份证 number starts with 9; the 2023 永居证's does
+			h.idType = "外国人永久居留身份证"
 		default:
 			h.idType = "居民身份证"
 		}
 	}
-	if gongkai.IDTypeHasCheckDigit(h.idType) {
+	switch {
+	case gongkai.IDTypeHasCheckDigit(h.idType):
 		h.valid = boolp(gongkai.CheckIDNumber(n, now).Valid)
+	case h.idType == "外国人永久居留身份证":
+		_, problem := gongkai.CheckPermanentResidenceNumber(n)
+		h.valid = boolp(problem == "")
 	}
 	return h
 }
@@ -505,7 +514,7 @@ func idTypeOf(m string) string {
 		return "台湾居民来往大陆通行证"
 	case strings.Contains(m, "回乡证") || strings.Contains(m, "通行证"):
 		return "港澳居民来往内地通行证"
-	case strings.Contains(m, "永久居留"):
+	case strings.Contains(m, "永久居留") || strings.Contains(m, "永居") || strings.Contains(m, "绿卡"):
 		return "外国人永久居留身份证"
 	case strings.Contains(m, "护照") || strings.Contains(m, "passport"):
 		return "护照"
