@@ -532,7 +532,7 @@ func TestFollowupByThread(t *testing.T) {
 		t.Errorf("auto-reply: kind %q case %d, want auto_reply linked to %d", ooo.Kind, ooo.CaseID, c.ID)
 	}
 	db.View(ctx, func(tx *store.Tx) error {
-		n, _ := tx.CountCases()
+		n, _ := tx.CountCases(store.CaseFilter{})
 		out, _ = tx.OutboxForCase(c.ID)
 		if n != 1 || len(out) != 1 {
 			t.Errorf("%d cases and %d outbox items, want 1 and 1", n, len(out))
@@ -669,7 +669,7 @@ func TestFileAlone(t *testing.T) {
 			}
 			db.View(ctx, func(tx *store.Tx) error {
 				total, pending, _ := tx.CountMessages()
-				cases, _ := tx.CountCases()
+				cases, _ := tx.CountCases(store.CaseFilter{})
 				if total != 4 || pending != 1 || cases != 3 {
 					t.Errorf("%d messages (%d pending), %d cases; want 4 (1), 3", total, pending, cases)
 				}

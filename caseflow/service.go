@@ -190,6 +190,22 @@ func (s *Service) Cases(ctx context.Context, f store.CaseFilter) ([]*gongkai.Cas
 	return out, err
 }
 
+// CasePage lists one page of the cases f selects (f.Limit, f.Offset) and
+// counts all of them, from one snapshot.
+func (s *Service) CasePage(ctx context.Context, f store.CaseFilter) ([]*gongkai.Case, int, error) {
+	var out []*gongkai.Case
+	var total int
+	err := s.DB.View(ctx, func(tx *store.Tx) error {
+		var err error
+		if out, err = tx.Cases(f); err != nil {
+			return err
+		}
+		total, err = tx.CountCases(f)
+		return err
+	})
+	return out, total, err
+}
+
 // Detail is everything the staff case page shows.
 type Detail struct {
 	Case     *gongkai.Case

@@ -166,8 +166,9 @@ type CaseFilter struct {
 	Offset           int
 }
 
-// Cases lists cases, newest first.
-func (tx *Tx) Cases(f CaseFilter) ([]*gongkai.Case, error) {
+// where is the WHERE clause (with its leading space, "" for none) and
+// arguments of the cases f selects, shared by Cases and CountCases.
+func (f CaseFilter) where() (string, []any) {
 	var where []string
 	var args []any
 	if len(f.Statuses) > 0 {
@@ -207,15 +208,31 @@ func (tx *Tx) Cases(f CaseFilter) ([]*gongkai.Case, error) {
 		args = append(args, f.IDNumber)
 	}
 	if f.Query != "" {
-		where = append(where, "(case_no LIKE ? OR name LIKE ? OR org_name LIKE ? OR description LIKE ?)")
-		like := "%" + strings.NewReplacer("%", `\%`, "_", `\_`).Replace(f.Query) + "%"
+		// The words are taken literally: % and _ in them are escaped.
+		where = append(where, `(case_no LIKE ? ESCAPE '\' OR name LIKE ? ESCAPE '\' OR org_name LIKE ? ESCAPE '\' OR description LIKE ? ESCAPE '\')`)
+		like := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(f.Query) + "%"
 		args = append(args, like, like, like, like)
 	}
-	q := `SELECT ` + caseCols + ` FROM cases`
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
+	if len(where) == 0 {
+		return "", nil
 	}
-	q += " ORDER BY id DESC"
+	return " WHERE " + strings.Join(where, " AND "), args
+}
+
+// CountCases counts the cases f selects (Limit and Offset aside).
+func (tx *Tx) CountCases(f CaseFilter) (int, error) {
+	where, args := f.where()
+	var n int
+	if err := tx.queryRow(`SELECT COUNT(*) FROM cases`+where, args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: count cases: %w", err)
+	}
+	return n, nil
+}
+
+// Cases lists cases, newest first.
+func (tx *Tx) Cases(f CaseFilter) ([]*gongkai.Case, error) {
+	where, args := f.where()
+	q := `SELECT ` + caseCols + ` FROM cases` + where + " ORDER BY id DESC"
 	if f.Limit > 0 {
 		q += fmt.Sprintf(" LIMIT %d OFFSET %d", f.Limit, f.Offset)
 	}
@@ -267,15 +284,6 @@ func (tx *Tx) Events(caseID int64) ([]gongkai.Event, error) {
 		out = append(out, e)
 	}
 	return out, rows.Err()
-}
-
-// CountCases counts all cases.
-func (tx *Tx) CountCases() (int, error) {
-	var n int
-	if err := tx.queryRow(`SELECT COUNT(*) FROM cases`).Scan(&n); err != nil {
-		return 0, fmt.Errorf("store: count cases: %w", err)
-	}
-	return n, nil
 }
 
 func placeholders(n int) string {

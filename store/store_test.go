@@ -316,3 +316,40 @@ func TestCaseFilterToDo(t *testing.T) {
 		t.Errorf("awaiting a decision: %v, want 5,4", got)
 	}
 }
+
+// TestCaseFilterSearch: the search words are taken literally (% and _ are
+// not wildcards), and CountCases counts what Cases lists, past its limit.
+func TestCaseFilterSearch(t *testing.T) {
+	db, err := Open(t.Context(), filepath.Join(t.TempDir(), "s.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for i, desc := range []string{"补贴50%的名单", "500户的名单", "a_b 路段", "axb 路段", `C:\x 目录`} {
+		if err := db.Update(t.Context(), func(tx *Tx) error {
+			return tx.CreateCase(&gongkai.Case{No: fmt.Sprintf("GK-2026-%06d", i+1), QueryCode: "Q", Channel: gongkai.ChannelWeb,
+				Status: gongkai.StatusProcessing, Description: desc}, "")
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tt := range []struct {
+		query string
+		want  int
+	}{{"50%", 1}, {"a_b", 1}, {`C:\x`, 1}, {"名单", 2}, {"", 5}} {
+		db.View(t.Context(), func(tx *Tx) error {
+			cs, err := tx.Cases(CaseFilter{Query: tt.query, Limit: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			n, err := tx.CountCases(CaseFilter{Query: tt.query, Limit: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n != tt.want || len(cs) != min(1, tt.want) {
+				t.Errorf("search %q: %d counted, %d listed; want %d counted", tt.query, n, len(cs), tt.want)
+			}
+			return nil
+		})
+	}
+}

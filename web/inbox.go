@@ -105,32 +105,24 @@ func (s *Server) inbox(c *gin.Context) {
 	if p, _ := strconv.Atoi(c.Query("page")); p > 1 {
 		page = min(p, maxInboxPage)
 	}
-	// One case more than a page tells whether there is a next page; a
-	// count of the whole tab needs a query the store does not have yet.
-	size := f.Limit
-	f.Offset, f.Limit = (page-1)*size, size+1
-	cases, err := s.Cases.Cases(c.Request.Context(), f)
+	f.Offset = (page - 1) * f.Limit
+	cases, total, err := s.Cases.CasePage(c.Request.Context(), f)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	more := len(cases) > size
-	if more {
-		cases = cases[:size]
-	}
 	s.Render(c, http.StatusOK, "inbox", gin.H{"Title": "案件列表", "Queues": Queues, "Q": q, "Search": f.Query,
-		"Rows": s.caseRows(cases), "Pager": inboxPager(q, f.Query, page, f.Offset, len(cases), more)})
+		"Rows": s.caseRows(cases), "Pager": inboxPager(q, f.Query, page, f.Limit, f.Offset, len(cases), total)})
 }
 
 // Pager says which part of a tab a page of the inbox shows and links to
 // the pages around it ("" where there is none).
 type Pager struct {
-	Page, From, To    int
-	More              bool // cases follow after this page
-	First, Prev, Next string
+	Page, From, To, Total, Pages int
+	First, Prev, Next, Last      string
 }
 
-func inboxPager(q, search string, page, offset, n int, more bool) Pager {
+func inboxPager(q, search string, page, size, offset, n, total int) Pager {
 	link := func(p int) string {
 		v := url.Values{"q": {q}}
 		if search != "" {
@@ -141,12 +133,13 @@ func inboxPager(q, search string, page, offset, n int, more bool) Pager {
 		}
 		return "/staff?" + v.Encode()
 	}
-	pg := Pager{Page: page, From: offset + 1, To: offset + n, More: more}
+	pages := max(1, (total+size-1)/size)
+	pg := Pager{Page: page, From: offset + 1, To: offset + n, Total: total, Pages: pages}
 	if page > 1 {
-		pg.First, pg.Prev = link(1), link(page-1)
+		pg.First, pg.Prev = link(1), link(min(page-1, pages))
 	}
-	if more {
-		pg.Next = link(page + 1)
+	if page < pages {
+		pg.Next, pg.Last = link(page+1), link(pages)
 	}
 	return pg
 }

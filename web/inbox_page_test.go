@@ -21,8 +21,9 @@ func (ts *testServer) staffGet(t *testing.T, token, target string) (int, string)
 }
 
 // TestInboxPages files one case more than an inbox page holds: the first
-// page says more follow and links to the next; the next lists the rest
-// and links back; search and tab stay in the links.
+// page counts them all and links to the next and the last; the next lists
+// the rest and links back; a page past the end links back to the last;
+// search and tab stay in the links.
 func TestInboxPages(t *testing.T) {
 	const pageSize = web.InboxPageSize
 	ts := newTestServer(t)
@@ -49,15 +50,15 @@ func TestInboxPages(t *testing.T) {
 		has, hasNot  []string
 	}{
 		{"first page of 全部", "/staff?q=all", pageSize,
-			[]string{"第1页：第1–200件，后面还有案件", `href="/staff?page=2&amp;q=all" rel="next">下一页`},
+			[]string{"共201件，第1/2页（第1–200件）", `href="/staff?page=2&amp;q=all" rel="next">下一页`, `href="/staff?page=2&amp;q=all">最后一页`},
 			[]string{"上一页", first.No + "<"}},
 		{"second page of 全部", "/staff?q=all&page=2", 1,
-			[]string{"第2页：第201–201件", `href="/staff?q=all" rel="prev">上一页`, first.No + "<"},
-			[]string{"下一页", "后面还有"}},
+			[]string{"共201件，第2/2页（第201–201件）", `href="/staff?q=all" rel="prev">上一页`, first.No + "<"},
+			[]string{"下一页", "最后一页"}},
 		{"search keeps its words in the links", "/staff?q=new&search=" + "翠湖", pageSize,
 			[]string{`href="/staff?page=2&amp;q=new&amp;search=%E7%BF%A0%E6%B9%96" rel="next">下一页`}, nil},
 		{"a page past the end", "/staff?q=all&page=999999999999999999999", 0,
-			[]string{"暂无案件", "没有案件", "第一页", "上一页"}, []string{"下一页"}},
+			[]string{"暂无案件", "本页没有案件", "第一页", `href="/staff?page=2&amp;q=all" rel="prev">上一页`}, []string{"下一页"}},
 		{"a tab that fits one page shows no pager", "/staff?q=closed", 0,
 			[]string{"暂无案件"}, []string{"翻页", "下一页"}},
 	}

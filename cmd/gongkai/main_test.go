@@ -291,7 +291,7 @@ func TestAPIBadInput(t *testing.T) {
 	u := ta.URL + "/api/v1/requests"
 	count := func() int {
 		var n int
-		ta.DB.View(context.Background(), func(tx *store.Tx) error { n, _ = tx.CountCases(); return nil })
+		ta.DB.View(context.Background(), func(tx *store.Tx) error { n, _ = tx.CountCases(store.CaseFilter{}); return nil })
 		return n
 	}
 

@@ -109,7 +109,7 @@ func TestImportBadRowsNameTheirLine(t *testing.T) {
 	d, _ := store.Open(context.Background(), db)
 	defer d.Close()
 	var n int
-	d.View(context.Background(), func(tx *store.Tx) error { n, _ = tx.CountCases(); return nil })
+	d.View(context.Background(), func(tx *store.Tx) error { n, _ = tx.CountCases(store.CaseFilter{}); return nil })
 	if n != 0 {
 		t.Errorf("%d cases stored from a bad ledger, want 0 (all or nothing)", n)
 	}
