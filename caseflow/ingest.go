@@ -117,6 +117,40 @@ func (s *Service) IMAPCursor(ctx context.Context, mailbox string) (Cursor, error
 	return c, err
 }
 
+// Stored reports, for each raw message, whether it is stored already (the
+// Message-ID + SHA-256 check ReceiveBatch makes).
+func (s *Service) Stored(ctx context.Context, raws [][]byte) ([]bool, error) {
+	out := make([]bool, len(raws))
+	err := s.DB.View(ctx, func(tx *store.Tx) error {
+		for i, raw := range raws {
+			id, err := tx.MessageIDFor(HeaderMessageID(raw), sha(raw))
+			if err != nil {
+				return err
+			}
+			out[i] = id != 0
+		}
+		return nil
+	})
+	return out, err
+}
+
+// TakeOverIMAPCursor renames the cursor stored under from (a name of
+// before, such as the folder alone) to to, when to has none yet and from's
+// is of this UIDVALIDITY (the same mailbox), and returns to's cursor (zero
+// values when there is none).
+func (s *Service) TakeOverIMAPCursor(ctx context.Context, from, to string, uidValidity uint32) (Cursor, error) {
+	c := Cursor{Mailbox: to}
+	err := s.DB.Update(ctx, func(tx *store.Tx) error {
+		if _, err := tx.RenameIMAPCursor(from, to, uidValidity); err != nil {
+			return err
+		}
+		var err error
+		c.UIDValidity, c.LastUID, c.StartUID, _, err = tx.IMAPCursor(to)
+		return err
+	})
+	return c, err
+}
+
 // HeaderMessageID reads the Message-ID of a raw message without parsing the
 // rest (the de-duplication key at receive time), without angle brackets;
 // "" when there is none.
@@ -349,6 +383,16 @@ func (in *Intake) storeOne(tx *store.Tx, m *Incoming, ps *[]*parsed, isolate boo
 // IMAPCursor returns the stored cursor of an IMAP mailbox.
 func (in *Intake) IMAPCursor(ctx context.Context, mailbox string) (Cursor, error) {
 	return in.Cases.IMAPCursor(ctx, mailbox)
+}
+
+// Stored is Service.Stored.
+func (in *Intake) Stored(ctx context.Context, raws [][]byte) ([]bool, error) {
+	return in.Cases.Stored(ctx, raws)
+}
+
+// TakeOverIMAPCursor is Service.TakeOverIMAPCursor.
+func (in *Intake) TakeOverIMAPCursor(ctx context.Context, from, to string, uidValidity uint32) (Cursor, error) {
+	return in.Cases.TakeOverIMAPCursor(ctx, from, to, uidValidity)
 }
 
 // Classifier proposes a verdict for a parsed e-mail; cmd/gongkai wires the

@@ -189,6 +189,18 @@ func (tx *Tx) SetIMAPCursor(mailbox string, uidValidity, lastUID, startUID uint3
 	return nil
 }
 
+// RenameIMAPCursor moves the cursor stored under from to the name to, when
+// to has none and from's is of this UIDVALIDITY; it reports whether it did.
+func (tx *Tx) RenameIMAPCursor(from, to string, uidValidity uint32) (bool, error) {
+	res, err := tx.exec(`UPDATE imap_state SET mailbox = ? WHERE mailbox = ? AND uidvalidity = ?
+		AND NOT EXISTS (SELECT 1 FROM imap_state WHERE mailbox = ?)`, to, from, int64(uidValidity), to)
+	if err != nil {
+		return false, fmt.Errorf("store: rename IMAP cursor %s: %w", from, err)
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
+
 // CountMessages counts stored messages and those awaiting processing. Both
 // counts come from indexes: reading processed from the rows themselves
 // would walk the overflow pages of every raw message before it.

@@ -394,15 +394,14 @@ func TestUnreadStaysUnread(t *testing.T) {
 
 // TestRenumberedEmptyMailbox: after the server renumbered an empty
 // mailbox, the cursor takes the new UIDVALIDITY (else every round would
-// warn and read the mailbox again). The old cursor is stored under the
-// folder name alone, as before cursors named the account: it is taken over.
+// warn and read the mailbox again).
 func TestRenumberedEmptyMailbox(t *testing.T) {
 	fs := startFaulty(t, capsMove, nil)
 	s := newService(t)
-	if _, err := s.ReceiveBatch(context.Background(), nil, &caseflow.Cursor{Mailbox: "INBOX", UIDValidity: 12345, LastUID: 99}); err != nil {
+	p := faultyPoller(fs, s)
+	if _, err := s.ReceiveBatch(context.Background(), nil, &caseflow.Cursor{Mailbox: p.cursorKey(), UIDValidity: 12345, LastUID: 99}); err != nil {
 		t.Fatal(err)
 	}
-	p := faultyPoller(fs, s)
 	if n, err := p.PollOnce(context.Background()); err != nil || n != 0 {
 		t.Fatalf("PollOnce: %d, %v", n, err)
 	}

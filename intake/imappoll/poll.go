@@ -33,6 +33,8 @@ import (
 type Store interface {
 	ReceiveBatch(ctx context.Context, in []caseflow.Incoming, cur *caseflow.Cursor) ([]int64, error)
 	IMAPCursor(ctx context.Context, mailbox string) (caseflow.Cursor, error)
+	TakeOverIMAPCursor(ctx context.Context, from, to string, uidValidity uint32) (caseflow.Cursor, error)
+	Stored(ctx context.Context, raws [][]byte) ([]bool, error)
 }
 
 // Preparer, when the Store has it, parses and classifies messages before
@@ -397,27 +399,28 @@ func (p *Poller) wait(ctx context.Context, c *imapclient.Client, idle bool, newM
 	return ctx.Err()
 }
 
-// cursorKey names the polled mailbox in the cursor table: the account and
-// the folder, so that pointing gongkai at another mailbox is a first
-// contact (imap-start), not a renumbering of the old one.
+// cursorKey names the polled mailbox in the cursor table: the account, the
+// server's host and the folder, so that pointing gongkai at another
+// mailbox is a first contact (imap-start), not a renumbering of the old one.
+// The port is left out: the same server reached with another TLS mode is
+// the same mailbox.
 func (p *Poller) cursorKey() string {
-	return "imap://" + p.Username + "@" + p.Addr + "/" + p.mailbox()
+	host, _, err := net.SplitHostPort(p.Addr)
+	if err != nil {
+		host = p.Addr
+	}
+	return "imap://" + p.Username + "@" + host + "/" + p.mailbox()
 }
 
 // cursor reads the stored cursor of the polled mailbox. A cursor stored
 // under the folder name alone (before cursors named the account) is taken
-// over.
-func (p *Poller) cursor(ctx context.Context) (caseflow.Cursor, error) {
+// over — renamed — when it is of the mailbox's UIDVALIDITY.
+func (p *Poller) cursor(ctx context.Context, uidValidity uint32) (caseflow.Cursor, error) {
 	cur, err := p.Store.IMAPCursor(ctx, p.cursorKey())
 	if err != nil || cur.UIDValidity != 0 {
 		return cur, err
 	}
-	old, err := p.Store.IMAPCursor(ctx, p.mailbox())
-	if err != nil || old.UIDValidity == 0 {
-		return cur, err
-	}
-	old.Mailbox = cur.Mailbox
-	return old, nil
+	return p.Store.TakeOverIMAPCursor(ctx, p.mailbox(), p.cursorKey(), uidValidity)
 }
 
 // firstCursor is the cursor of a mailbox read for the first time (renumbered
@@ -462,7 +465,7 @@ func (p *Poller) firstCursor(c *imapclient.Client, sel *imap.SelectData, renumbe
 // newUIDs lists, in order, the UIDs above the cursor that it takes: every
 // one above StartUID, and at or below it only the unread ones.
 func (p *Poller) newUIDs(c *imapclient.Client, cur caseflow.Cursor) ([]imap.UID, error) {
-	var uids []imap.UID
+	var uids, unseen []imap.UID
 	search := func(crit *imap.SearchCriteria) error {
 		return p.await(c, 1, "SEARCH", func() error {
 			sd, err := c.UIDSearch(crit, nil).Wait()
@@ -479,6 +482,7 @@ func (p *Poller) newUIDs(c *imapclient.Client, cur caseflow.Cursor) ([]imap.UID,
 		if err := search(&imap.SearchCriteria{UID: []imap.UIDSet{old}, NotFlag: []imap.Flag{imap.FlagSeen}}); err != nil {
 			return nil, err
 		}
+		unseen = slices.Clone(uids)
 		from = cur.StartUID + 1
 	}
 	var set imap.UIDSet
@@ -486,8 +490,11 @@ func (p *Poller) newUIDs(c *imapclient.Client, cur caseflow.Cursor) ([]imap.UID,
 	if err := search(&imap.SearchCriteria{UID: []imap.UIDSet{set}}); err != nil {
 		return nil, err
 	}
-	// "n:*" always includes the highest UID, even below n.
-	uids = slices.DeleteFunc(uids, func(u imap.UID) bool { return uint32(u) <= cur.LastUID })
+	// "n:*" always includes the highest UID, even below n: a read message
+	// at or below StartUID, or one stored before.
+	uids = slices.DeleteFunc(uids, func(u imap.UID) bool {
+		return uint32(u) <= cur.LastUID || uint32(u) < from && !slices.Contains(unseen, u)
+	})
 	slices.Sort(uids)
 	return slices.Compact(uids), nil
 }
@@ -497,7 +504,7 @@ func (p *Poller) newUIDs(c *imapclient.Client, cur caseflow.Cursor) ([]imap.UID,
 // server's answer awaited once the next batch is stored).
 func (p *Poller) fetchNew(ctx context.Context, c *imapclient.Client, sel *imap.SelectData, move string, catchUp bool) (stored int, err error) {
 	box, uidValidity := p.mailbox(), sel.UIDValidity
-	cur, err := p.cursor(ctx)
+	cur, err := p.cursor(ctx, uidValidity)
 	if err != nil {
 		return 0, err
 	}
@@ -505,7 +512,7 @@ func (p *Poller) fetchNew(ctx context.Context, c *imapclient.Client, sel *imap.S
 		// Once a session: every round would undo, each minute, a staff
 		// member marking a stored message unread again. Its failure is
 		// no reason not to take new mail.
-		if err := p.catchUp(c, cur, move); err != nil {
+		if err := p.catchUp(ctx, c, cur, move); err != nil {
 			p.log().Warn("IMAP: flagging or moving mail stored before failed", "mailbox", box, "err", err)
 		}
 	}
@@ -799,16 +806,21 @@ func (p *Poller) fetchChunk(c *imapclient.Client, box string, uidValidity uint32
 	return f
 }
 
+// maxCatchUpChecks bounds the unread messages at or below StartUID that
+// one catch-up fetches to ask the store whether it holds them.
+const maxCatchUpChecks = 100
+
 // catchUp flags (or moves) stored messages that a stop between the commit
 // and the flagging left behind: unseen (or, when moving, any) messages at
 // or below the cursor — but not flagged ones (the messages the server
-// would not give stay for staff), and at or below StartUID only unseen
-// ones (the read mail gongkai started above was never stored).
-func (p *Poller) catchUp(c *imapclient.Client, cur caseflow.Cursor, move string) error {
-	var uids []imap.UID
-	search := func(lo, hi uint32, unseen bool) error {
+// would not give stay for staff). At or below StartUID, where gongkai took
+// only the unread mail, an unread message is one it stored and did not get
+// to flag, or old mail a staff member marked unread again: the store tells
+// them apart, and old mail is left alone.
+func (p *Poller) catchUp(ctx context.Context, c *imapclient.Client, cur caseflow.Cursor, move string) error {
+	search := func(lo, hi uint32, unseen bool) ([]imap.UID, error) {
 		if lo > hi {
-			return nil
+			return nil, nil
 		}
 		var set imap.UIDSet
 		set.AddRange(imap.UID(lo), imap.UID(hi))
@@ -816,26 +828,70 @@ func (p *Poller) catchUp(c *imapclient.Client, cur caseflow.Cursor, move string)
 		if unseen {
 			crit.NotFlag = append(crit.NotFlag, imap.FlagSeen)
 		}
-		return p.await(c, 1, "SEARCH", func() error {
-			sd, err := c.UIDSearch(crit, nil).Wait()
-			if err == nil {
-				uids = append(uids, sd.AllUIDs()...)
-			}
+		var sd *imap.SearchData
+		err := p.await(c, 1, "SEARCH", func() (err error) {
+			sd, err = c.UIDSearch(crit, nil).Wait()
 			return err
 		})
+		if err != nil {
+			return nil, fmt.Errorf("imappoll: searching stored messages: %w", err)
+		}
+		return slices.DeleteFunc(sd.AllUIDs(), func(u imap.UID) bool { return uint32(u) < lo || uint32(u) > hi }), nil
 	}
 	below := min(cur.StartUID, cur.LastUID)
-	if err := search(1, below, true); err != nil {
-		return fmt.Errorf("imappoll: searching stored messages: %w", err)
+	uids, err := search(below+1, cur.LastUID, move == "")
+	if err != nil {
+		return err
 	}
-	if err := search(below+1, cur.LastUID, move == ""); err != nil {
-		return fmt.Errorf("imappoll: searching stored messages: %w", err)
+	old, err := search(1, below, true)
+	if err != nil {
+		return err
 	}
-	uids = slices.DeleteFunc(uids, func(u imap.UID) bool { return uint32(u) > cur.LastUID })
+	if len(old) > maxCatchUpChecks {
+		old = old[len(old)-maxCatchUpChecks:] // the newest: a stop leaves the last batch
+	}
+	if len(old) > 0 {
+		stored, err := p.storedOnes(ctx, c, old)
+		if err != nil {
+			return err
+		}
+		uids = append(uids, stored...)
+	}
 	if len(uids) == 0 {
 		return nil
 	}
 	return p.startMarking(c, uids, move)()
+}
+
+// storedOnes fetches the messages uids and returns those the store holds.
+func (p *Poller) storedOnes(ctx context.Context, c *imapclient.Client, uids []imap.UID) ([]imap.UID, error) {
+	section := &imap.FetchItemBodySection{Peek: true}
+	var msgs []*imapclient.FetchMessageBuffer
+	err := p.await(c, 10, "FETCH", func() (err error) {
+		msgs, err = c.Fetch(imap.UIDSetNum(uids...), &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{section}}).Collect()
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("imappoll: fetching unread messages to check: %w", err)
+	}
+	var got []imap.UID
+	var raws [][]byte
+	for _, m := range msgs {
+		if body := m.FindBodySection(section); body != nil {
+			got, raws = append(got, m.UID), append(raws, body)
+		}
+	}
+	stored, err := p.Store.Stored(ctx, raws)
+	if err != nil {
+		return nil, err
+	}
+	var out []imap.UID
+	for i, u := range got {
+		if stored[i] {
+			out = append(out, u)
+		}
+	}
+	return out, nil
 }
 
 // startMarking sends the command that flags stored messages \Seen, or

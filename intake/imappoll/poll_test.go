@@ -169,7 +169,8 @@ func markSeen(t testing.TB, srv testkit.IMAPServer, box string, uids ...imap.UID
 }
 
 // TestFirstPollStart: the first poll of a mailbox that already holds mail
-// takes what imap-start says — the unread messages, all, or none — and
+// takes what imap-start says — the unread messages, all, or none (the
+// newest message there is a read one: "n:*" names it whatever n) — and
 // every message that arrives after it, read or not. A stop part-way
 // through the unread ones resumes with the unread ones only, and moving
 // never takes the read history along.
@@ -181,16 +182,16 @@ func TestFirstPollStart(t *testing.T) {
 		move  bool
 		want  []int // indexes of raws[:8] stored by the first poll
 	}{
-		{StartUnseen, false, []int{1, 3, 5, 6, 7}},
-		{StartUnseen, true, []int{1, 3, 5, 6, 7}},
-		{"", false, []int{1, 3, 5, 6, 7}}, // the default
+		{StartUnseen, false, []int{1, 3, 5, 6}},
+		{StartUnseen, true, []int{1, 3, 5, 6}},
+		{"", false, []int{1, 3, 5, 6}}, // the default
 		{StartAll, false, []int{0, 1, 2, 3, 4, 5, 6, 7}},
 		{StartNew, false, nil},
 	} {
 		t.Run(fmt.Sprintf("%s/move=%v", tc.start, tc.move), func(t *testing.T) {
 			box := srv.TempMailbox(t)
 			uids := srv.Append(t, box, raws[:8]...)
-			markSeen(t, srv, box, uids[0], uids[2], uids[4]) // read in a mail client before gongkai
+			markSeen(t, srv, box, uids[0], uids[2], uids[4], uids[7]) // read in a mail client before gongkai
 			s := newService(t)
 			p := newPoller(srv, box, s)
 			p.Start, p.Batch = tc.start, 2
@@ -214,9 +215,14 @@ func TestFirstPollStart(t *testing.T) {
 			}
 			checkOnce(t, s, want)
 			if tc.move {
-				left := srv.Messages(t, box)
-				if len(left) != 3 {
-					t.Errorf("%d messages left in the mailbox, want the 3 read ones", len(left))
+				// The read ones stay; the batch stored before the stop was
+				// moved by the catch-up.
+				var left []imap.UID
+				for _, m := range srv.Messages(t, box) {
+					left = append(left, m.UID)
+				}
+				if want := []imap.UID{uids[0], uids[2], uids[4], uids[7]}; !slices.Equal(left, want) {
+					t.Errorf("left in the mailbox: %v, want %v", left, want)
 				}
 			}
 			// Mail that arrives afterwards is taken, read or not.
@@ -226,6 +232,80 @@ func TestFirstPollStart(t *testing.T) {
 				t.Fatal(err)
 			}
 			checkOnce(t, s, append(want, ids[8:10]...))
+		})
+	}
+}
+
+// TestCatchUpLeavesOldMail: mail read before gongkai's first poll and later
+// marked unread again is neither stored nor moved by the next session's
+// catch-up.
+func TestCatchUpLeavesOldMail(t *testing.T) {
+	srv := testkit.IMAP(t)
+	raws, ids := corpus(t)
+	box, done := srv.TempMailbox(t), srv.TempMailbox(t)
+	uids := srv.Append(t, box, raws[:2]...)
+	markSeen(t, srv, box, uids[0])
+	s := newService(t)
+	p := newPoller(srv, box, s)
+	p.MoveTo = done
+	if n, err := p.PollOnce(context.Background()); err != nil || n != 1 {
+		t.Fatalf("first poll: %d, %v; want the unread one", n, err)
+	}
+	c := srv.Dial(t)
+	if _, err := c.Select(box, nil).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Store(imap.UIDSetNum(uids[0]), &imap.StoreFlags{Op: imap.StoreFlagsDel, Silent: true, Flags: []imap.Flag{imap.FlagSeen}}, nil).Close(); err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	if _, err := p.PollOnce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	checkOnce(t, s, ids[1:2])
+	if left := srv.Messages(t, box); len(left) != 1 || left[0].UID != uids[0] {
+		t.Errorf("left in the mailbox: %+v, want the old message only", left)
+	}
+}
+
+// TestCursorTakeOver: a cursor stored under the folder name alone (before
+// cursors named the account) is taken over when it is of the mailbox's
+// UIDVALIDITY — the poll goes on above it — and not when it is of another.
+func TestCursorTakeOver(t *testing.T) {
+	srv := testkit.IMAP(t)
+	raws, ids := corpus(t)
+	for _, same := range []bool{true, false} {
+		t.Run(fmt.Sprintf("same=%v", same), func(t *testing.T) {
+			box := srv.TempMailbox(t)
+			uids := srv.Append(t, box, raws[:3]...)
+			c := srv.Dial(t)
+			sel, err := c.Select(box, &imap.SelectOptions{ReadOnly: true}).Wait()
+			c.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := newService(t)
+			v := sel.UIDValidity
+			if !same {
+				v++
+			}
+			if _, err := s.ReceiveBatch(context.Background(), nil, &caseflow.Cursor{Mailbox: box, UIDValidity: v, LastUID: uint32(uids[1])}); err != nil {
+				t.Fatal(err)
+			}
+			p := newPoller(srv, box, s)
+			p.Start = StartAll
+			if _, err := p.PollOnce(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			want := ids[:3] // another mailbox's cursor: a first contact
+			if same {
+				want = ids[2:3]
+			}
+			checkOnce(t, s, want)
+			old, _ := s.IMAPCursor(context.Background(), box)
+			if same != (old.UIDValidity == 0) {
+				t.Errorf("cursor under the folder name after the poll: %+v (taken over: %v)", old, same)
+			}
 		})
 	}
 }
