@@ -87,7 +87,7 @@ func (s *Server) apiTrack(c *gin.Context) {
 		return
 	}
 	cs, evs, err := s.Cases.Track(c.Request.Context(), no, code)
-	s.endLookup(c, t, no, err)
+	s.endLookup(c.ClientIP(), t, no, err)
 	if err != nil {
 		if gongkai.ErrorKind(err) == gongkai.ENotFound {
 			c.JSON(http.StatusNotFound, gin.H{"error": "受理编号或查询码不正确"})

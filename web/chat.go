@@ -95,7 +95,7 @@ func (h *chatHandler) post(c *gin.Context) {
 		return
 	}
 	id, _ := c.Cookie(chatCookie)
-	res, err := h.bot.Turn(c.Request.Context(), id, text)
+	res, err := h.bot.Turn(withClient(c), id, text)
 	if err != nil {
 		h.s.Log.Error("chat turn failed", "session", id, "err", err)
 		if js {
@@ -154,7 +154,7 @@ func (h *chatHandler) api(c *gin.Context) {
 		c.JSON(http.StatusRequestEntityTooLarge, gin.H{"error": chatbot.ErrTooLong.Message})
 		return
 	}
-	res, err := h.bot.Turn(c.Request.Context(), req.Session, req.Text)
+	res, err := h.bot.Turn(withClient(c), req.Session, req.Text)
 	if err != nil {
 		h.s.Log.Error("chat turn failed", "session", req.Session, "err", err)
 		c.JSON(httpStatus(err), gin.H{"error": gongkai.ErrorMessage(err)})

@@ -96,7 +96,7 @@ func (s *Server) statusLookup(c *gin.Context) {
 		return
 	}
 	cs, evs, err := s.Cases.Track(c.Request.Context(), no, code)
-	s.endLookup(c, t, no, err)
+	s.endLookup(c.ClientIP(), t, no, err)
 	if err != nil {
 		if gongkai.ErrorKind(err) == gongkai.ENotFound {
 			s.Render(c, http.StatusNotFound, "status", gin.H{"Title": "查询办理进度", "No": no, "Error": "受理编号或查询码不正确，请核对后重试"})

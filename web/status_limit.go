@@ -2,6 +2,7 @@ package web
 
 import (
 	"container/list"
+	"context"
 	"fmt"
 	"net/netip"
 	"strconv"
@@ -171,27 +172,37 @@ func (l *lookupLimiter) size() int {
 
 // lookupKeys are the keys a lookup counts against: the client's address
 // (an IPv6 client by its /64, which one subscriber usually holds whole)
-// and the case number asked about.
+// and the case number asked about; an unknown address counts only against
+// the case number.
 func lookupKeys(clientIP, no string) []string {
-	ip := "ip:" + clientIP
-	if a, err := netip.ParseAddr(clientIP); err == nil {
-		if a = a.Unmap(); a.Is6() {
-			p, _ := a.Prefix(64)
-			ip = "ip:" + p.String()
-		} else {
-			ip = "ip:" + a.String()
+	var keys []string
+	if clientIP != "" {
+		ip := "ip:" + clientIP
+		if a, err := netip.ParseAddr(clientIP); err == nil {
+			if a = a.Unmap(); a.Is6() {
+				p, _ := a.Prefix(64)
+				ip = "ip:" + p.String()
+			} else {
+				ip = "ip:" + a.String()
+			}
 		}
+		if len(ip) > lookupMaxKeyLen+3 {
+			ip = ip[:lookupMaxKeyLen+3]
+		}
+		keys = append(keys, ip)
 	}
-	if len(ip) > lookupMaxKeyLen+3 {
-		ip = ip[:lookupMaxKeyLen+3]
+	if no != "" {
+		if len(no) > lookupMaxKeyLen {
+			no = no[:lookupMaxKeyLen]
+		}
+		keys = append(keys, "no:"+no)
 	}
-	if no == "" {
-		return []string{ip}
-	}
-	if len(no) > lookupMaxKeyLen {
-		no = no[:lookupMaxKeyLen]
-	}
-	return []string{ip, "no:" + no}
+	return keys
+}
+
+// refusal is what a locked lookup is told: in plain words, how long to wait.
+func refusal(wait time.Duration) string {
+	return fmt.Sprintf("查询失败次数过多，请%d分钟后再试。", max(1, int((wait+time.Minute-1)/time.Minute)))
 }
 
 // startLookup takes the slots of a status lookup of case no. When the
@@ -203,18 +214,45 @@ func (s *Server) startLookup(c *gin.Context, no string) (*lookupTicket, string) 
 		return t, ""
 	}
 	c.Header("Retry-After", strconv.Itoa(int((wait+time.Second-1)/time.Second)))
-	return nil, fmt.Sprintf("查询失败次数过多，请%d分钟后再试。", max(1, int((wait+time.Minute-1)/time.Minute)))
+	return nil, refusal(wait)
 }
 
 // endLookup settles a lookup's slots: a wrong number or code counts, any
 // other outcome does not. Each lockout is logged once, without the 查询码.
-func (s *Server) endLookup(c *gin.Context, t *lookupTicket, no string, err error) {
+func (s *Server) endLookup(ip string, t *lookupTicket, no string, err error) {
 	for _, k := range s.lookups.done(t, gongkai.ErrorKind(err) == gongkai.ENotFound) {
 		by := "client"
 		if strings.HasPrefix(k, "no:") {
 			by = "case"
 		}
-		s.Log.Warn("status lookups locked after failures", "by", by, "key", k, "ip", c.ClientIP(), "case_no", no,
+		s.Log.Warn("status lookups locked after failures", "by", by, "key", k, "ip", ip, "case_no", no,
 			"failures", s.lookups.limitOf(k), "window", s.lookups.window.String())
 	}
+}
+
+// clientKey is the context key of the client's address (withClient).
+type clientKey struct{}
+
+// withClient is the request's context with the client's address, for the
+// status lookups made further down (the chat-bot's, LimitedLookup).
+func withClient(c *gin.Context) context.Context {
+	return context.WithValue(c.Request.Context(), clientKey{}, c.ClientIP())
+}
+
+// LimitedLookup runs lookup, a status lookup of case no made for a client
+// of this server (the chat-bot's status query), under the status page's
+// limit: refused with ERateLimit, lookup not run, when the client (the
+// address withClient put in ctx) or the case number is locked.
+func (s *Server) LimitedLookup(ctx context.Context, no string, lookup func() error) error {
+	if s.lookups == nil { // not serving (a test of the chat-bot alone)
+		return lookup()
+	}
+	ip, _ := ctx.Value(clientKey{}).(string)
+	t, wait := s.lookups.acquire(lookupKeys(ip, no)...)
+	if t == nil {
+		return gongkai.Errorf(gongkai.ERateLimit, "%s", refusal(wait))
+	}
+	err := lookup()
+	s.endLookup(ip, t, no, err)
+	return err
 }

@@ -460,3 +460,34 @@ func (t *timedSessions) Save(ctx context.Context, id string, state []byte, caseI
 	defer func() { t.spent += time.Since(start) }()
 	return t.Sessions.Save(ctx, id, state, caseID, exp, lines)
 }
+
+// TestChatStatusLimited: the chat-bot's status queries count against the
+// status page's limit on failed lookups, per client: ten wrong codes, and
+// the right one is refused in plain words, in the chat and by the API.
+func TestChatStatusLimited(t *testing.T) {
+	ta := startApp(t, testConfig(filepath.Join(t.TempDir(), "g.db")))
+	filed := fileByAPI(t, ta)
+	no, code := filed["case_no"].(string), filed["query_code"].(string)
+	wrong := "ABCD2345"
+	if wrong == code {
+		wrong = "ABCD2346"
+	}
+	for i := range 10 {
+		status, res := chat(t, ta.URL, map[string]any{"text": no + " 查询码 " + wrong})
+		if status != http.StatusOK || !strings.Contains(res["reply"].(string), "受理编号或查询码不正确") {
+			t.Fatalf("wrong code %d: %d %v", i+1, status, res)
+		}
+	}
+	status, res := chat(t, ta.URL, map[string]any{"text": no + " 查询码 " + code})
+	if reply, _ := res["reply"].(string); status != http.StatusOK || !strings.Contains(reply, "查询失败次数过多") || strings.Contains(reply, "办理") {
+		t.Errorf("right code after ten wrong ones: %d %v; want the refusal", status, res)
+	}
+	resp, err := http.Get(ta.URL + "/api/v1/requests/" + no + "?code=" + code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusTooManyRequests {
+		t.Errorf("status API after ten wrong codes in the chat: %d, want 429", resp.StatusCode)
+	}
+}

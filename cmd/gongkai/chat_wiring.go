@@ -48,7 +48,12 @@ func newChatService(a *App) (*chatbot.Service, error) {
 		return chatbot.Filed{CaseID: c.ID, No: c.No, QueryCode: c.QueryCode, ReceivedOn: c.ReceivedOn, DueOn: c.DueOn}, nil
 	}
 	track := func(ctx context.Context, no, code string) (chatbot.Status, error) {
-		c, _, err := a.Cases.Track(ctx, no, code)
+		// Under the status page's limit on failed lookups.
+		var c *gongkai.Case
+		err := a.Web.LimitedLookup(ctx, no, func() (err error) {
+			c, _, err = a.Cases.Track(ctx, no, code)
+			return err
+		})
 		if err != nil {
 			return chatbot.Status{}, err
 		}

@@ -41,8 +41,11 @@ func (e *Engine) status(ctx context.Context, st *State, m string) (Reply, bool) 
 	st.PendingNo = ""
 	s, err := e.Track(ctx, no, code)
 	if err != nil {
-		if gongkai.ErrorKind(err) == gongkai.ENotFound {
+		switch gongkai.ErrorKind(err) {
+		case gongkai.ENotFound:
 			return e.withPrompt(st, Reply{Text: l.say("status_not_found"), Intent: "status"}, true), true
+		case gongkai.ERateLimit: // too many wrong codes: how long to wait
+			return Reply{Text: gongkai.ErrorMessage(err), Intent: "status"}, true
 		}
 		return Reply{Text: l.say("status_failed"), Intent: "status"}, true
 	}
