@@ -109,7 +109,7 @@ func TestPermanentResidenceCard(t *testing.T) {
 		{"外国人永久居留身份证 911840199003070015", "", "", prCheck},
 		{"外国人永久居留身份证 USA1100701170012", "", "", prShape},
 		{"外国人永久居留身份证 US1100701170011", "", "", prShape},
-		{"911840199003070015", "", "", idCheck}, // not a card's number: read as a 身份证
+		{"911840199003070015", "", "", prCheck}, // no 身份证 starts with 9: a card number with a wrong check
 	} {
 		e, st := chatAfter(t, requested, "个人", "张三")
 		if st.Asking != "id_number" {
