@@ -216,7 +216,7 @@ func (r *rules) extractID(f *found, o extractOpts, spans *[][]int) {
 		}
 		t := typ
 		if t == "" {
-			t = idTypeOf(f.t.m[max(0, m[2]-60):m[2]])
+			t = idTypeOf(lastClause(f.t.m[max(0, m[2]-60):m[2]]))
 		}
 		h := checkID(n, t, o.now)
 		f.IDNumber, f.IDType, f.IDValid = h.number, h.idType, h.valid
@@ -600,4 +600,15 @@ func (r *rules) systemLines(whole string) func(line string) bool {
 		}
 		return notice && strings.Contains(m, "请勿") && strings.Contains(m, "回复")
 	}
+}
+
+// lastClause is the end of s after its last clause mark: the words that
+// name a number written right after s ("我在国外有绿卡，但用身份证…": a 身份证).
+func lastClause(s string) string {
+	for _, sep := range []string{"，", ",", "。", "；", ";", "\n"} {
+		if i := strings.LastIndex(s, sep); i >= 0 {
+			s = s[i+len(sep):]
+		}
+	}
+	return s
 }

@@ -80,6 +80,12 @@ func TestExtract(t *testing.T) {
 			idValid: "false",
 		},
 		{
+			name:    "the card named in another clause: the number is the 身份证 named before it",
+			in:      "我叫张三，我在国外有绿卡，但用身份证110101199003074477申请，电话13800000000",
+			want:    Fields{IDNumber: "110101199003074477", IDType: "居民身份证"},
+			idValid: "true",
+		},
+		{
 			name: "prose name and address",
 			in:   "我叫钱淑芬，住洛阳市西工区邙岭路36号院，想申请公开我们院老旧小区改造的施工合同。",
 			want: Fields{Name: "钱淑芬", Address: "洛阳市西工区邙岭路36号院"},

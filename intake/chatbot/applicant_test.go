@@ -160,6 +160,8 @@ func TestPermanentResidenceInAMessage(t *testing.T) {
 		{"我叫张三，永居证号码usa110070117001，电话13800000000，" + requested + "，自取", pr, "USA110070117001", ""},
 		{"我叫张三，永居证号码USA1100701170012，电话13800000000，" + requested + "，自取", "", "", prShape},
 		{"我叫张三，绿卡号码USA1100701170012，电话13800000000，" + requested + "，自取", "", "", prShape},
+		// The card named, but the number given is a 身份证's.
+		{"我叫张三，我在国外有绿卡，但用身份证110101199003074477，电话13800000000，" + requested + "，自取", "", "110101199003074477", ""},
 	} {
 		e, st := chatAfter(t)
 		got := e.Turn(context.Background(), st, tc.say)
@@ -181,5 +183,18 @@ func TestIDCorrectionKeepsPhone(t *testing.T) {
 		if st.App.IDNumber != "11010519491231002X" || st.App.Phone != "13800000000" {
 			t.Errorf("%q: ID %q, phone %q (bot: %s); want the new ID and the phone kept", say, st.App.IDNumber, st.App.Phone, r.Text)
 		}
+	}
+}
+
+// TestSpacedNumberIsNoPhone: a number in groups with spaces is a phone
+// only after a phone word or when the phone was asked for, not in the
+// description of the information wanted.
+func TestSpacedNumberIsNoPhone(t *testing.T) {
+	_, st := chatAfter(t, "我叫张三，身份证号110101199003074477，申请公开宗地编号0410 2023 0015的出让合同，自取")
+	if st.App.Phone != "" || st.Asking != "phone" {
+		t.Errorf("phone %q, asking %q; want no phone and the phone asked for", st.App.Phone, st.Asking)
+	}
+	if !strings.Contains(st.App.Description, "0410 2023 0015") {
+		t.Errorf("description %q lost the parcel number", st.App.Description)
 	}
 }

@@ -175,10 +175,12 @@ func (e *Engine) parse(st *State, m string) found {
 			rest = rest[:loc[0]] + strings.Repeat(" ", loc[1]-loc[0]) + rest[loc[1]:]
 		}
 	}
-	// Phone numbers.
-	if p := phoneIn(rest); p != "" {
+	// Phone numbers: one written in groups with spaces only after a phone
+	// word or when asked ("宗地编号0410 2023 0015" is no phone).
+	loose := rePhoneWord.MatchString(rest) || st.Asking == "phone"
+	if p := phoneIn(rest, loose); p != "" {
 		f.set("phone", p)
-	} else if rePhoneWord.MatchString(rest) || st.Asking == "phone" {
+	} else if loose {
 		if p := reDigits.FindString(rest); p != "" {
 			f.set("phone", strings.TrimSpace(p))
 		}
@@ -266,7 +268,7 @@ func (e *Engine) parse(st *State, m string) found {
 			f.set("id_type", ex.IDType)
 		}
 	}
-	if f.has("id_number") && !f.has("id_type") && namesPermanentResidence(m) {
+	if f.has("id_number") && !f.has("id_type") && namesCardBefore(m, f.vals["id_number"]) {
 		// The classifier takes the 2023 card's 18-digit number with its
 		// name, not the older cards' 3 letters + 12 digits.
 		f.set("id_type", permanentResidence)
@@ -336,7 +338,7 @@ func descCue(l *lexicon) *regexp.Regexp {
 // hasField reports a clause that carries another field than the description.
 func (e *Engine) hasField(s string) bool {
 	l := e.lexicon()
-	if reEmail.MatchString(s) || reMobile.MatchString(s) || phoneIn(s) != "" || reToken.MatchString(s) || rePhoneWord.MatchString(s) || strings.Contains(s, "邮箱") {
+	if reEmail.MatchString(s) || reMobile.MatchString(s) || phoneIn(s, false) != "" || reToken.MatchString(s) || rePhoneWord.MatchString(s) || strings.Contains(s, "邮箱") {
 		return true
 	}
 	for _, d := range l.delivery {
@@ -466,7 +468,7 @@ func (e *Engine) bare(st *State, f *found, field, v string) {
 			f.set(field, strings.ToUpper(strings.ReplaceAll(v, " ", "")))
 		}
 	case "phone":
-		if p := phoneIn(v); p != "" {
+		if p := phoneIn(v, true); p != "" {
 			f.set(field, p)
 		} else if reAlnum.MatchString(v) {
 			f.set(field, v)
@@ -493,11 +495,16 @@ func (e *Engine) bare(st *State, f *found, field, v string) {
 // phoneIn is the first mobile or landline number written in s, "" when
 // there is none. A number is taken only whole, not out of a longer run of
 // digits: "138000000001" is a mistyped number to ask again, not
-// 13800000000.
-func phoneIn(s string) string {
+// 13800000000. Unless loose (a phone word is there, or the phone was
+// asked for), a landline in groups with spaces and no bracketed area code
+// is not taken: it is as likely a parcel or file number.
+func phoneIn(s string, loose bool) string {
 	for _, re := range []*regexp.Regexp{reMobile, reLandline} {
 		for _, loc := range re.FindAllStringIndex(s, -1) {
 			a, b := loc[0], loc[1]
+			if p := s[a:b]; !loose && re == reLandline && strings.Contains(p, " ") && !strings.ContainsAny(p, "(（") {
+				continue
+			}
 			if strings.HasPrefix(s[a:b], "86") && strings.HasSuffix(s[:a], "00") {
 				a -= 2 // "0086 138…": 0086 dialled for +86
 			}
@@ -518,6 +525,23 @@ const permanentResidence = "外国人永久居留身份证"
 // (also called 永居证, 绿卡).
 func namesPermanentResidence(m string) bool {
 	return strings.Contains(m, "永久居留") || strings.Contains(m, "永居") || strings.Contains(m, "绿卡")
+}
+
+// namesCardBefore reports whether the words just before the number num in
+// m name the 外国人永久居留身份证, not a 身份证 after them ("我在国外有绿卡，
+// 但用身份证1101…" is a 身份证).
+func namesCardBefore(m, num string) bool {
+	i := strings.Index(strings.ToUpper(m), num)
+	if i < 0 {
+		return false
+	}
+	before := m[max(0, i-40):i]
+	at := max(strings.LastIndex(before, "永久居留"), strings.LastIndex(before, "永居"), strings.LastIndex(before, "绿卡"))
+	if at < 0 {
+		return false
+	}
+	after := strings.Replace(before[at:], "永久居留身份证", "", 1)
+	return !strings.Contains(after, "身份证")
 }
 
 // idTypeOfNumber is the document a number given without its name belongs
