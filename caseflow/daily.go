@@ -155,15 +155,18 @@ func (s *Service) RunDaily(ctx context.Context, today gongkai.Date, notify Notif
 	// The handler named on the case, else every handler of its 股室; the
 	// leaders, for what awaits their decision (an answer, an extension).
 	byUser := map[string][]item{}
-	toHandlers := func(it item) {
+	toHandlers := func(it item) (reached bool) {
 		switch {
 		case it.c.Assignee != "":
 			byUser[it.c.Assignee] = append(byUser[it.c.Assignee], it)
+			return true
 		case it.c.Department != "":
 			for _, h := range handlersOf[it.c.Department] {
 				byUser[h] = append(byUser[h], it)
 			}
+			return len(handlersOf[it.c.Department]) > 0
 		}
+		return false
 	}
 	var all, awaiting []item
 	for _, c := range due {
@@ -174,8 +177,13 @@ func (s *Service) RunDaily(ctx context.Context, today gongkai.Date, notify Notif
 			awaiting = append(awaiting, it)
 		}
 	}
+	// The registrars' summary has the 补正 decisions too (a 补正 is theirs
+	// to ask for), and every milestone no handler receives (a case not
+	// yet given to a 股室).
 	for _, it := range marks {
-		toHandlers(it)
+		if !toHandlers(it) || it.why == whyCorrection {
+			all = append(all, it)
+		}
 	}
 	send := func(user, kind string, items []item) error {
 		var fresh bool
@@ -203,7 +211,7 @@ func (s *Service) RunDaily(ctx context.Context, today gongkai.Date, notify Notif
 				}
 				sent = append(sent, it)
 			}
-			if len(items) > 0 && len(sent) == 0 {
+			if len(items) > 0 && len(sent) == 0 && (kind != "summary" || held == 0) {
 				return errNothingNew // milestones reminded on an earlier day: no mail, today's mark undone
 			}
 			return nil
@@ -222,31 +230,36 @@ func (s *Service) RunDaily(ctx context.Context, today gongkai.Date, notify Notif
 		}
 		return nil
 	}
+	// One person's reminder failing (a mail not queued) does not keep the
+	// others from theirs; the first error is returned.
+	var firstErr error
+	sendOn := func(user, kind string, items []item) {
+		if err := send(user, kind, items); err != nil {
+			s.log().Error("reminder", "user", user, "kind", kind, "err", err)
+			if firstErr == nil {
+				firstErr = err
+			}
+		}
+	}
 	users := make([]string, 0, len(byUser))
 	for u := range byUser {
 		users = append(users, u)
 	}
 	sort.Strings(users)
 	for _, u := range users {
-		if err := send(u, "handler", byUser[u]); err != nil {
-			return res, err
-		}
+		sendOn(u, "handler", byUser[u])
 	}
 	if len(awaiting) > 0 {
 		for _, u := range approvers {
-			if err := send(u, "approval", awaiting); err != nil {
-				return res, err
-			}
+			sendOn(u, "approval", awaiting)
 		}
 	}
 	if len(all) > 0 || held > 0 {
 		for _, u := range registrars {
-			if err := send(u, "summary", all); err != nil {
-				return res, err
-			}
+			sendOn(u, "summary", all)
 		}
 	}
-	return res, nil
+	return res, firstErr
 }
 
 // milestones lists the one-time reminders c is due for on today (RULES.md

@@ -2,6 +2,7 @@ package caseflow_test
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -297,6 +298,7 @@ func TestMilestoneReminders(t *testing.T) {
 	tests := []struct {
 		name       string
 		noRegister bool   // left registered (assigned, not accepted)
+		untriaged  bool   // given to no 股室 and no one: the registrars are reminded
 		steps      []step // after the registration on 3/3
 		runs       []string
 		want       string // why the case is in the handler's mail of the last run: "" (no mail), "correction", "extension", "due"
@@ -305,6 +307,8 @@ func TestMilestoneReminders(t *testing.T) {
 		{name: "day 4", runs: []string{"03-07"}},
 		{name: "day 5", runs: []string{"03-10"}, want: "correction", until: "2025年3月12日"},
 		{name: "day 5, not yet accepted", noRegister: true, runs: []string{"03-10"}, want: "correction", until: "2025年3月12日"},
+		{name: "day 5, not yet triaged", untriaged: true, runs: []string{"03-10"}, want: "correction", until: "2025年3月12日"},
+		{name: "day 15, not yet triaged", untriaged: true, runs: []string{"03-24"}, want: "extension", until: "2025年3月31日"},
 		{name: "day 5, second run", runs: []string{"03-10", "03-10"}},
 		{name: "day 6, reminded on day 5", runs: []string{"03-07", "03-10", "03-11"}},
 		{name: "day 6, run of day 5 missed", runs: []string{"03-07", "03-11"}, want: "correction", until: "2025年3月12日"},
@@ -345,8 +349,10 @@ func TestMilestoneReminders(t *testing.T) {
 			if tt.noRegister {
 				first.Action = "assign"
 			}
-			if _, err := s.Act(ctx, c.No, first); err != nil {
-				t.Fatal(err)
+			if !tt.untriaged {
+				if _, err := s.Act(ctx, c.No, first); err != nil {
+					t.Fatal(err)
+				}
 			}
 			for _, st := range tt.steps {
 				now = beijing("2025-"+st.on, 10)
@@ -375,7 +381,20 @@ func TestMilestoneReminders(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			got := mail["hand"]
+			// A 补正 is the registrars' to ask for: they have the 补正
+			// decision in their summary, and every milestone of a case no
+			// handler has; the handler, what is given to him.
+			reminded := "hand"
+			if tt.untriaged {
+				reminded = "reg"
+				if mail["hand"] != "" {
+					t.Errorf("the handler is reminded of a case not given to him:\n%s", mail["hand"])
+				}
+			}
+			if regHas := strings.Contains(mail["reg"], c.No); regHas != (tt.want == "correction" || tt.want == "due" || tt.untriaged && tt.want != "") {
+				t.Errorf("the registrar's summary (has the case: %v):\n%s", regHas, mail["reg"])
+			}
+			got := mail[reminded]
 			has := func(s string) bool { return strings.Contains(got, s) }
 			switch tt.want {
 			case "":
@@ -396,10 +415,7 @@ func TestMilestoneReminders(t *testing.T) {
 					t.Errorf("want only the due date %s:\n%s", tt.until, got)
 				}
 			}
-			if tt.want != "due" && mail["reg"] != "" {
-				t.Errorf("a milestone reaches the registrar:\n%s", mail["reg"])
-			}
-			ev := lastReminder(t, s, c.No, "hand", reg)
+			ev := lastReminder(t, s, c.No, reminded, reg)
 			if wantEv := map[string]string{"correction": "补正告知书最迟于" + tt.until, "extension": "须在答复期限" + tt.until, "due": "答复期限 " + tt.until}[tt.want]; !strings.Contains(ev, wantEv) {
 				t.Errorf("the history's last reminder %q does not say %q", ev, wantEv)
 			}
@@ -409,7 +425,7 @@ func TestMilestoneReminders(t *testing.T) {
 
 // TestMilestonesInOneMail: a handler gets one mail a day, a section per
 // reason; a milestone goes out once, a case due every day; the registrars'
-// summary lists only the cases due.
+// summary lists the cases due and the 补正 decisions.
 func TestMilestonesInOneMail(t *testing.T) {
 	ctx := context.Background()
 	var now time.Time
@@ -457,7 +473,7 @@ func TestMilestonesInOneMail(t *testing.T) {
 	if i, j, k := strings.Index(got, dueHeading), strings.Index(got, correctionHeading), strings.Index(got, extensionHeading); !(i >= 0 && i < j && j < k) {
 		t.Errorf("sections not in the order due, 补正, extension:\n%s", got)
 	}
-	if r := mail["reg"]; !strings.Contains(r, soon.No) || strings.Contains(r, corr.No) || strings.Contains(r, ext.No) {
+	if r := mail["reg"]; !strings.Contains(r, soon.No) || !strings.Contains(r, corr.No) || strings.Contains(r, ext.No) {
 		t.Errorf("the registrar's summary:\n%s", r)
 	}
 	if again := run("2025-03-10"); len(again) != 0 {
@@ -466,5 +482,30 @@ func TestMilestonesInOneMail(t *testing.T) {
 	next := run("2025-03-11")["hand"]
 	if !strings.Contains(next, soon.No) || strings.Contains(next, corr.No) || strings.Contains(next, ext.No) {
 		t.Errorf("the next day the handler is reminded of the case due only:\n%s", next)
+	}
+}
+
+// TestReminderFailureGoesOn: a reminder that cannot be delivered to one
+// person does not keep the others from theirs; the run reports the error.
+func TestReminderFailureGoesOn(t *testing.T) {
+	ctx := context.Background()
+	now := beijing("2025-02-13", 9)
+	s := newService(t, &now)
+	reg, _, _ := milestoneStaff(t, s)
+	c := fileCase(t, s)
+	if _, err := s.Act(ctx, c.No, caseflow.Input{Action: "register", Actor: reg, Department: "办公室", Assignee: "hand"}); err != nil {
+		t.Fatal(err)
+	}
+	now = beijing("2025-03-10", 8) // due 3/13
+	got := map[string]bool{}
+	_, err := s.RunDaily(ctx, gongkai.DateOf(now), func(_ context.Context, user, _, _ string) error {
+		if user == "hand" {
+			return errors.New("outbox full")
+		}
+		got[user] = true
+		return nil
+	})
+	if err == nil || !got["reg"] {
+		t.Errorf("RunDaily: %v, registrar reminded: %v; want the error and the registrar's summary", err, got["reg"])
 	}
 }
