@@ -261,7 +261,7 @@ func MaskID(s string) string {
 // hyphens; or a landline with its area code, maybe in brackets, and
 // extension) in free text. The ID forms come first: a mobile-like start of
 // an ID number is the ID.
-var rePersonal = regexp.MustCompile(`\d{6} ?\d{8} ?\d{3}[\dXx]|\d{15}|[A-Z]{3}\d{12}|(?:(?:\+|00)?86[- ]?)?1[3-9]\d[- ]?\d{4}[- ]?\d{4}|(?:0\d{2,3}[- ]?|[(（] ?0\d{2,3} ?[)）] ?)\d{3,4}[- ]?\d{4}(?:-\d{1,6})?`)
+var rePersonal = regexp.MustCompile(`\d{6} ?\d{8} ?\d{3}[\dXx]|\d{15}|[A-Za-z]{3}\d{12}|(?:(?:\+|00)?86[- ]?)?1[3-9]\d[- ]?\d{4}[- ]?\d{4}|(?:0\d{2,3}[- ]?|[(（] ?0\d{2,3} ?[)）] ?)\d{3,4}[- ]?\d{4}(?:-\d{1,6})?`)
 
 // MaskPersonal masks the ID numbers and phone numbers in a text written
 // about an applicant (the classifier's evidence, the case history), as
@@ -276,14 +276,16 @@ func MaskPersonal(s string) string {
 	var b strings.Builder
 	last := 0
 	for _, l := range locs {
-		if inWord(s, l[0]-1) || inWord(s, l[1]) {
+		m := s[l[0]:l[1]]
+		// A bracketed area code starts a number even right after a word ("Tel(0379)…").
+		bracket := strings.HasPrefix(m, "(") || strings.HasPrefix(m, "（")
+		if (inWord(s, l[0]-1) && !bracket) || inWord(s, l[1]) {
 			continue
 		}
-		m := s[l[0]:l[1]]
 		b.WriteString(s[last:l[0]])
 		// An ID number starts with 1–9 (a phone with 0, +, 86 or a
 		// bracket), or with the letters of an older 永居证.
-		id := m[0] >= 'A' && m[0] <= 'Z' || m[0] >= '1' && m[0] <= '9' && len(digitsOf(m)) >= 15 && !strings.HasPrefix(m, "86")
+		id := m[0] >= 'A' && m[0] <= 'Z' || m[0] >= 'a' && m[0] <= 'z' || m[0] >= '1' && m[0] <= '9' && len(digitsOf(m)) >= 15 && !strings.HasPrefix(m, "86")
 		if id {
 			b.WriteString(MaskID(m))
 		} else {
