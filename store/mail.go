@@ -18,27 +18,30 @@ const (
 	// MailAuto: automatic replies and bounces that matched no case (stored
 	// and shown, never a case; nothing to do unless staff see a reason).
 	MailAuto MailQueue = "auto"
-	// MailHandled: handled, newest first.
+	// MailHandled: handled by a person (recorded as needing nothing, or
+	// linked to a case from the view), newest first.
 	MailHandled MailQueue = "handled"
 )
 
 // autoKinds are the kinds MailAuto holds.
 var autoKinds = []any{string(gongkai.KindAutoReply), string(gongkai.KindBounce)}
 
-// mailFrom selects a queue's messages through the partial index
-// messages_unlinked (migration 0006), which answers every term: choosing and
-// counting a queue's messages never reads a message row, whose raw bytes
-// come first. Named, as the planner would otherwise take messages_case for
-// "case_id IS NULL" and read every row it finds.
+// mailFrom selects a queue's messages through a partial index that answers
+// every term: messages_unlinked (migration 0006) for the messages on no
+// case, messages_handled (0009) for those a person dealt with, linked to a
+// case from the view or not. Choosing and counting a queue's messages never
+// reads a message row, whose raw bytes come first. Named, as the planner
+// would otherwise take messages_case for "case_id IS NULL" and read every
+// row it finds.
 func mailFrom(q MailQueue) (string, []any, error) {
-	const from = `messages INDEXED BY messages_unlinked WHERE case_id IS NULL AND `
+	const unlinked = `messages INDEXED BY messages_unlinked WHERE case_id IS NULL AND `
 	switch q {
 	case MailAttention:
-		return from + `handled_at = '' AND kind NOT IN (?, ?)`, autoKinds, nil
+		return unlinked + `handled_at = '' AND kind NOT IN (?, ?)`, autoKinds, nil
 	case MailAuto:
-		return from + `handled_at = '' AND kind IN (?, ?)`, autoKinds, nil
+		return unlinked + `handled_at = '' AND kind IN (?, ?)`, autoKinds, nil
 	case MailHandled:
-		return from + `handled_at <> ''`, nil, nil
+		return `messages INDEXED BY messages_handled WHERE handled_at <> ''`, nil, nil
 	}
 	return "", nil, fmt.Errorf("store: unknown mail queue %q", q)
 }

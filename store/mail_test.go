@@ -88,7 +88,7 @@ func TestMail(t *testing.T) {
 	check("handled", map[MailQueue][]string{
 		MailAttention: {"consult", "unparsed"},
 		MailAuto:      {"bounce", "auto"},
-		MailHandled:   {"spam"},
+		MailHandled:   {"followup", "spam"}, // linked from the view, or recorded as needing nothing
 	})
 
 	err := db.Update(t.Context(), func(tx *Tx) error {
@@ -110,16 +110,16 @@ func TestMail(t *testing.T) {
 		if err := tx.HandleMessage(999, "reg", ""); gongkai.ErrorKind(err) != gongkai.ENotFound {
 			t.Errorf("handling a missing message: %v", err)
 		}
-		// The view's queries go through the partial index, never a scan of
+		// The view's queries go through a partial index, never a scan of
 		// the table.
-		for _, q := range []MailQueue{MailAttention, MailAuto, MailHandled} {
+		for q, index := range map[MailQueue]string{MailAttention: "messages_unlinked", MailAuto: "messages_unlinked", MailHandled: "messages_handled"} {
 			ids, args, _ := mailIDs(q)
 			plan, err := queryPlan(tx, ids, append(args, 5)...)
 			if err != nil {
 				return err
 			}
-			if p := fmt.Sprint(plan); !strings.Contains(p, "USING COVERING INDEX messages_unlinked") {
-				t.Errorf("%s: plan %s does not use messages_unlinked", q, p)
+			if p := fmt.Sprint(plan); !strings.Contains(p, "USING COVERING INDEX "+index) {
+				t.Errorf("%s: plan %s does not use %s", q, p, index)
 			}
 		}
 		return nil
