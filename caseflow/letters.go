@@ -270,6 +270,14 @@ func (l *Letters) letterData(tx *store.Tx, c *gongkai.Case, k replies.Kind, in D
 		if d.ExtensionReason == "" {
 			d.ExtensionReason = "【待填写：延期理由】"
 		}
+		if c.Extended && c.ClockState == gongkai.ClockSuspended && !c.SuspendedUntil.IsZero() {
+			// Extended during a consultation: no due date while the clock
+			// waits; the letter names the latest, counting on from the end
+			// of the consultation window (RULES.md §3.6).
+			if d.NewDue, err = l.Cases.Cal.AddWorkdays(c.SuspendedUntil, max(c.ClockLimit-c.ClockUsed, 0)); err != nil {
+				return d, err
+			}
+		}
 	}
 	return d, nil
 }

@@ -356,3 +356,42 @@ func TestClosingNoticeAfterLapse(t *testing.T) {
 		t.Errorf("a 予以公开 letter drafted on a case closed as （六）1")
 	}
 }
+
+// TestExtensionDuringConsultation: an extension granted while a
+// consultation holds the clock gets its 延期答复告知书: with the days
+// granted, and the latest the answer can be due — counted on from the end
+// of the consultation window — since the due date waits with the clock.
+func TestExtensionDuringConsultation(t *testing.T) {
+	ctx := context.Background()
+	l, s, now := newLetters(t)
+	c := fileCase(t, s)
+	act := func(day string, in caseflow.Input) *gongkai.Case {
+		t.Helper()
+		*now = beijing(day, 10)
+		c, err := s.Act(ctx, c.No, in)
+		if err != nil {
+			t.Fatalf("%s on %s: %v", in.Action, day, err)
+		}
+		return c
+	}
+	act("2025-03-03", caseflow.Input{Action: "register", Actor: lReg, Department: "城建科", Assignee: "hand"})
+	act("2025-03-05", caseflow.Input{Action: "start_consultation", Actor: lHand, Reason: "涉及第三方商业秘密"})
+	act("2025-03-06", caseflow.Input{Action: "request_extension", Actor: lHand, Reason: "需调取档案"})
+	got := act("2025-03-07", caseflow.Input{Action: "approve_extension", Actor: lBoss, Reason: "同意", Days: 15})
+	if got.Status != gongkai.StatusConsultation || !got.DueOn.IsZero() || !got.Extended {
+		t.Fatalf("case after the extension: %s, due %s, extended %v", got.Status, got.DueOn, got.Extended)
+	}
+	latest, err := s.Cal.AddWorkdays(got.SuspendedUntil, got.ClockLimit-got.ClockUsed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lt, err := l.Draft(ctx, c.No, caseflow.DraftInput{Kind: replies.KindExtension, ExtensionReason: "需调取档案"}, lHand)
+	if err != nil {
+		t.Fatalf("drafting the 延期答复告知书: %v", err)
+	}
+	for _, want := range []string{"答复期限延长15个工作日", "征求意见所需时间不计算在答复期限内", "最迟于" + latest.Chinese() + "届满"} {
+		if !strings.Contains(lt.Body, want) {
+			t.Errorf("the letter lacks %q:\n%s", want, lt.Body)
+		}
+	}
+}

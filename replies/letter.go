@@ -171,6 +171,12 @@ type view struct {
 	MissingItems  []string      // Missing in Chinese (gongkai.MissingLabel)
 	MissingList   []MissingItem // Missing with guidance (data/missing.tsv)
 	You           string        // 您, or 贵单位 for an organisation
+	// ExtensionDays is the extension granted (Art. 33: up to 20 working
+	// days; the approver may grant fewer).
+	ExtensionDays int
+	// ClockSuspended: the answer clock waits (a consultation, Art. 32–34):
+	// an extension's NewDue is then the latest the answer can be due.
+	ClockSuspended bool
 }
 
 // MissingItem is one 补正 item with the guidance that tells how to fix it.
@@ -206,6 +212,11 @@ func newView(k Kind, d LetterData) view {
 	if strings.TrimSpace(v.ApplicantName) == "" {
 		v.ApplicantName = "申请人" // a letter never opens with a bare "："
 	}
+	v.ExtensionDays = 20
+	if d.Case.Extended && d.Case.ClockLimit > 20 && d.Case.ClockLimit < 40 {
+		v.ExtensionDays = d.Case.ClockLimit - 20
+	}
+	v.ClockSuspended = d.Case.ClockState == gongkai.ClockSuspended
 	v.You = "您"
 	if d.Case.Applicant.Type.IsOrganisation() {
 		v.You = "贵单位"

@@ -85,6 +85,19 @@ func Validate(k Kind, text string) error {
 			ve.Problems = append(ve.Problems, Problem{Reason: "缺少" + n.what})
 		}
 	}
+	if k == KindExtension && len(ve.Problems) == 0 {
+		// Extended during a consultation the letter takes its other branch
+		// (ClockSuspended), which must say as much.
+		susp := SampleData()
+		susp.Case.ClockState = gongkai.ClockSuspended
+		if out, err := execute(t, k, susp); err == nil {
+			for _, n := range requirements(k, susp) {
+				if !n.ok(out) {
+					ve.Problems = append(ve.Problems, Problem{Reason: "缺少" + n.what + "（征求意见期间延期时）"})
+				}
+			}
+		}
+	}
 	if len(ve.Problems) > 0 {
 		return wrapValidation(ve)
 	}
