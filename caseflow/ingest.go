@@ -45,12 +45,14 @@ type Incoming struct {
 // Mailbox is the poller's key for the mailbox (account and folder).
 // StartUID is the highest UID the mailbox had when gongkai first read it
 // with imap-start unseen or new: above it every message is taken, at or
-// below it only the unread ones (0 = the whole mailbox).
+// below it only the unread ones (0 = the whole mailbox). MarkedUID: the
+// stored messages up to it are flagged or moved, as the server confirmed.
 type Cursor struct {
 	Mailbox     string
 	UIDValidity uint32
 	LastUID     uint32
 	StartUID    uint32
+	MarkedUID   uint32
 }
 
 // Receive stores one raw message durably and returns its id. A message
@@ -95,7 +97,7 @@ func (s *Service) ReceiveBatch(ctx context.Context, in []Incoming, cur *Cursor) 
 			ids[i] = msg.ID
 		}
 		if cur != nil {
-			return tx.SetIMAPCursor(cur.Mailbox, cur.UIDValidity, cur.LastUID, cur.StartUID)
+			return tx.SetIMAPCursor(cur.Mailbox, cur.UIDValidity, cur.LastUID, cur.StartUID, cur.MarkedUID)
 		}
 		return nil
 	})
@@ -111,27 +113,10 @@ func (s *Service) IMAPCursor(ctx context.Context, mailbox string) (Cursor, error
 	c := Cursor{Mailbox: mailbox}
 	err := s.DB.View(ctx, func(tx *store.Tx) error {
 		var err error
-		c.UIDValidity, c.LastUID, c.StartUID, _, err = tx.IMAPCursor(mailbox)
+		c.UIDValidity, c.LastUID, c.StartUID, c.MarkedUID, _, err = tx.IMAPCursor(mailbox)
 		return err
 	})
 	return c, err
-}
-
-// Stored reports, for each raw message, whether it is stored already (the
-// Message-ID + SHA-256 check ReceiveBatch makes).
-func (s *Service) Stored(ctx context.Context, raws [][]byte) ([]bool, error) {
-	out := make([]bool, len(raws))
-	err := s.DB.View(ctx, func(tx *store.Tx) error {
-		for i, raw := range raws {
-			id, err := tx.MessageIDFor(HeaderMessageID(raw), sha(raw))
-			if err != nil {
-				return err
-			}
-			out[i] = id != 0
-		}
-		return nil
-	})
-	return out, err
 }
 
 // TakeOverIMAPCursor renames the cursor stored under from (a name of
@@ -145,7 +130,7 @@ func (s *Service) TakeOverIMAPCursor(ctx context.Context, from, to string, uidVa
 			return err
 		}
 		var err error
-		c.UIDValidity, c.LastUID, c.StartUID, _, err = tx.IMAPCursor(to)
+		c.UIDValidity, c.LastUID, c.StartUID, c.MarkedUID, _, err = tx.IMAPCursor(to)
 		return err
 	})
 	return c, err
@@ -330,7 +315,7 @@ func (in *Intake) receiveTx(ctx context.Context, next func() (*Incoming, bool), 
 			ids = append(ids, id)
 		}
 		if cur != nil {
-			return tx.SetIMAPCursor(cur.Mailbox, cur.UIDValidity, cur.LastUID, cur.StartUID)
+			return tx.SetIMAPCursor(cur.Mailbox, cur.UIDValidity, cur.LastUID, cur.StartUID, cur.MarkedUID)
 		}
 		return nil
 	})
@@ -383,11 +368,6 @@ func (in *Intake) storeOne(tx *store.Tx, m *Incoming, ps *[]*parsed, isolate boo
 // IMAPCursor returns the stored cursor of an IMAP mailbox.
 func (in *Intake) IMAPCursor(ctx context.Context, mailbox string) (Cursor, error) {
 	return in.Cases.IMAPCursor(ctx, mailbox)
-}
-
-// Stored is Service.Stored.
-func (in *Intake) Stored(ctx context.Context, raws [][]byte) ([]bool, error) {
-	return in.Cases.Stored(ctx, raws)
 }
 
 // TakeOverIMAPCursor is Service.TakeOverIMAPCursor.

@@ -34,7 +34,6 @@ type Store interface {
 	ReceiveBatch(ctx context.Context, in []caseflow.Incoming, cur *caseflow.Cursor) ([]int64, error)
 	IMAPCursor(ctx context.Context, mailbox string) (caseflow.Cursor, error)
 	TakeOverIMAPCursor(ctx context.Context, from, to string, uidValidity uint32) (caseflow.Cursor, error)
-	Stored(ctx context.Context, raws [][]byte) ([]bool, error)
 }
 
 // Preparer, when the Store has it, parses and classifies messages before
@@ -457,7 +456,7 @@ func (p *Poller) firstCursor(c *imapclient.Client, sel *imap.SelectData, renumbe
 	}
 	cur.StartUID = top
 	if mode == StartNew && !renumbered {
-		cur.LastUID = top
+		cur.LastUID, cur.MarkedUID = top, top
 	}
 	return cur, nil
 }
@@ -508,12 +507,14 @@ func (p *Poller) fetchNew(ctx context.Context, c *imapclient.Client, sel *imap.S
 	if err != nil {
 		return 0, err
 	}
-	if catchUp && cur.UIDValidity == uidValidity && cur.LastUID > 0 {
-		// Once a session: every round would undo, each minute, a staff
-		// member marking a stored message unread again. Its failure is
-		// no reason not to take new mail.
-		if err := p.catchUp(ctx, c, cur, move); err != nil {
+	if catchUp && cur.UIDValidity == uidValidity && cur.MarkedUID < cur.LastUID {
+		// Once a session (the rounds after it confirm their own marking).
+		// Its failure is no reason not to take new mail; the range stays
+		// for the next session.
+		if err := p.catchUp(c, cur, move); err != nil {
 			p.log().Warn("IMAP: flagging or moving mail stored before failed", "mailbox", box, "err", err)
+		} else {
+			cur.MarkedUID = cur.LastUID
 		}
 	}
 	if cur.UIDValidity != uidValidity {
@@ -555,11 +556,26 @@ func (p *Poller) fetchNew(ctx context.Context, c *imapclient.Client, sel *imap.S
 	// Flagging (or moving) a stored batch is sent at once and awaited only
 	// after the next batch is stored: the server answers it behind the
 	// fetch of the batch after, and the writer need not wait for that.
+	// MarkedUID, recorded with each batch, says how far the server has
+	// confirmed the flagging or moving, for the catch-up after a stop. It
+	// moves only while everything below it is confirmed (base).
+	base := cur.MarkedUID == cur.LastUID
 	var marking func() error
+	var markingTo uint32
 	defer func() {
-		if marking != nil {
-			if merr := marking(); merr != nil && err == nil {
+		if marking == nil {
+			return
+		}
+		if merr := marking(); merr != nil {
+			if err == nil {
 				err = merr
+			}
+			return
+		}
+		if base && err == nil {
+			cur.MarkedUID = markingTo
+			if _, err = p.Store.ReceiveBatch(ctx, nil, &cur); err != nil {
+				err = fmt.Errorf("imappoll: recording the flagging of %s: %w", box, err)
 			}
 		}
 	}()
@@ -589,8 +605,11 @@ func (p *Poller) fetchNew(ctx context.Context, c *imapclient.Client, sel *imap.S
 			if err := m(); err != nil {
 				return stored, err
 			}
+			if base {
+				cur.MarkedUID = markingTo // recorded with the next batch
+			}
 		}
-		marking = p.startMarking(c, f.done(), move)
+		marking, markingTo = p.startMarking(c, f.done(), move), cur.LastUID
 		if len(f.unreadable) > 0 {
 			// Left where they are, unread, flagged for staff (the stored
 			// note in 来信 says so); catchUp passes flagged mail by.
@@ -806,21 +825,17 @@ func (p *Poller) fetchChunk(c *imapclient.Client, box string, uidValidity uint32
 	return f
 }
 
-// maxCatchUpChecks bounds the unread messages at or below StartUID that
-// one catch-up fetches to ask the store whether it holds them.
-const maxCatchUpChecks = 100
-
-// catchUp flags (or moves) stored messages that a stop between the commit
-// and the flagging left behind: unseen (or, when moving, any) messages at
-// or below the cursor — but not flagged ones (the messages the server
-// would not give stay for staff). At or below StartUID, where gongkai took
-// only the unread mail, an unread message is one it stored and did not get
-// to flag, or old mail a staff member marked unread again: the store tells
-// them apart, and old mail is left alone.
-func (p *Poller) catchUp(ctx context.Context, c *imapclient.Client, cur caseflow.Cursor, move string) error {
-	search := func(lo, hi uint32, unseen bool) ([]imap.UID, error) {
+// catchUp flags (or moves) the stored messages a stop between the commit
+// and the server's confirmation may have left: those in (MarkedUID,
+// LastUID] — unseen (or, when moving, any) ones, not flagged ones (the
+// messages the server would not give stay for staff), and at or below
+// StartUID, where gongkai took only the unread mail, only unseen ones (the
+// read history in between was never stored).
+func (p *Poller) catchUp(c *imapclient.Client, cur caseflow.Cursor, move string) error {
+	var uids []imap.UID
+	search := func(lo, hi uint32, unseen bool) error {
 		if lo > hi {
-			return nil, nil
+			return nil
 		}
 		var set imap.UIDSet
 		set.AddRange(imap.UID(lo), imap.UID(hi))
@@ -828,70 +843,30 @@ func (p *Poller) catchUp(ctx context.Context, c *imapclient.Client, cur caseflow
 		if unseen {
 			crit.NotFlag = append(crit.NotFlag, imap.FlagSeen)
 		}
-		var sd *imap.SearchData
-		err := p.await(c, 1, "SEARCH", func() (err error) {
-			sd, err = c.UIDSearch(crit, nil).Wait()
-			return err
+		return p.await(c, 1, "SEARCH", func() error {
+			sd, err := c.UIDSearch(crit, nil).Wait()
+			if err != nil {
+				return fmt.Errorf("imappoll: searching stored messages: %w", err)
+			}
+			for _, u := range sd.AllUIDs() {
+				if uint32(u) >= lo && uint32(u) <= hi {
+					uids = append(uids, u)
+				}
+			}
+			return nil
 		})
-		if err != nil {
-			return nil, fmt.Errorf("imappoll: searching stored messages: %w", err)
-		}
-		return slices.DeleteFunc(sd.AllUIDs(), func(u imap.UID) bool { return uint32(u) < lo || uint32(u) > hi }), nil
 	}
-	below := min(cur.StartUID, cur.LastUID)
-	uids, err := search(below+1, cur.LastUID, move == "")
-	if err != nil {
+	lo, below := cur.MarkedUID+1, min(cur.StartUID, cur.LastUID)
+	if err := search(lo, below, true); err != nil {
 		return err
 	}
-	old, err := search(1, below, true)
-	if err != nil {
+	if err := search(max(lo, below+1), cur.LastUID, move == ""); err != nil {
 		return err
-	}
-	if len(old) > maxCatchUpChecks {
-		old = old[len(old)-maxCatchUpChecks:] // the newest: a stop leaves the last batch
-	}
-	if len(old) > 0 {
-		stored, err := p.storedOnes(ctx, c, old)
-		if err != nil {
-			return err
-		}
-		uids = append(uids, stored...)
 	}
 	if len(uids) == 0 {
 		return nil
 	}
 	return p.startMarking(c, uids, move)()
-}
-
-// storedOnes fetches the messages uids and returns those the store holds.
-func (p *Poller) storedOnes(ctx context.Context, c *imapclient.Client, uids []imap.UID) ([]imap.UID, error) {
-	section := &imap.FetchItemBodySection{Peek: true}
-	var msgs []*imapclient.FetchMessageBuffer
-	err := p.await(c, 10, "FETCH", func() (err error) {
-		msgs, err = c.Fetch(imap.UIDSetNum(uids...), &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{section}}).Collect()
-		return err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("imappoll: fetching unread messages to check: %w", err)
-	}
-	var got []imap.UID
-	var raws [][]byte
-	for _, m := range msgs {
-		if body := m.FindBodySection(section); body != nil {
-			got, raws = append(got, m.UID), append(raws, body)
-		}
-	}
-	stored, err := p.Store.Stored(ctx, raws)
-	if err != nil {
-		return nil, err
-	}
-	var out []imap.UID
-	for i, u := range got {
-		if stored[i] {
-			out = append(out, u)
-		}
-	}
-	return out, nil
 }
 
 // startMarking sends the command that flags stored messages \Seen, or

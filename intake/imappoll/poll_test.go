@@ -98,8 +98,8 @@ func TestPollInterrupted(t *testing.T) {
 		t.Fatalf("%d batches before the stop", batches)
 	}
 	cur, _ := s.IMAPCursor(context.Background(), p.cursorKey())
-	if cur.LastUID != uint32(uids[6]) || cur.UIDValidity == 0 {
-		t.Errorf("cursor after one batch of 7: %+v, want last UID %d", cur, uids[6])
+	if cur.LastUID != uint32(uids[6]) || cur.UIDValidity == 0 || cur.MarkedUID != 0 {
+		t.Errorf("cursor after one batch of 7: %+v, want last UID %d, none marked", cur, uids[6])
 	}
 
 	for _, m := range srv.Messages(t, box) {
@@ -115,8 +115,8 @@ func TestPollInterrupted(t *testing.T) {
 	}
 	checkOnce(t, s, ids)
 	cur, _ = s.IMAPCursor(context.Background(), p.cursorKey())
-	if cur.LastUID != uint32(uids[len(uids)-1]) {
-		t.Errorf("cursor %d, want %d", cur.LastUID, uids[len(uids)-1])
+	if cur.LastUID != uint32(uids[len(uids)-1]) || cur.MarkedUID != cur.LastUID {
+		t.Errorf("cursor %+v, want last and marked UID %d", cur, uids[len(uids)-1])
 	}
 	// A third poll finds nothing new.
 	if n, err := p.PollOnce(context.Background()); err != nil || n != 0 {
