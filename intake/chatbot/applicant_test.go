@@ -197,4 +197,14 @@ func TestSpacedNumberIsNoPhone(t *testing.T) {
 	if !strings.Contains(st.App.Description, "0410 2023 0015") {
 		t.Errorf("description %q lost the parcel number", st.App.Description)
 	}
+	// With a phone written otherwise in the same message, that is the phone.
+	_, st = chatAfter(t, "我叫张三，身份证号110101199003074477，申请公开宗地编号0410 2023 0015的出让合同，自取，电话0379-62331234")
+	if got := gongkai.NormalizePhone(st.App.Phone); got != "0379-62331234" {
+		t.Errorf("phone %q, want 0379-62331234", got)
+	}
+	// A letter that grows when upper-cased before the number (no panic).
+	_, st = chatAfter(t, strings.Repeat("ɐ", 40)+"110101199003074477")
+	if st.App.IDNumber != "110101199003074477" {
+		t.Errorf("ID %q after IPA letters", st.App.IDNumber)
+	}
 }

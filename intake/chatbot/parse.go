@@ -499,10 +499,20 @@ func (e *Engine) bare(st *State, f *found, field, v string) {
 // asked for), a landline in groups with spaces and no bracketed area code
 // is not taken: it is as likely a parcel or file number.
 func phoneIn(s string, loose bool) string {
+	if p := phoneMatch(s, false); p != "" || !loose {
+		return p
+	}
+	return phoneMatch(s, true)
+}
+
+// phoneMatch is phoneIn's search; spaced takes landlines in groups with
+// spaces too (after one written otherwise was looked for: "宗地编号0410
+// 2023 0015…，电话0379-62331234" is 0379-62331234).
+func phoneMatch(s string, spaced bool) string {
 	for _, re := range []*regexp.Regexp{reMobile, reLandline} {
 		for _, loc := range re.FindAllStringIndex(s, -1) {
 			a, b := loc[0], loc[1]
-			if p := s[a:b]; !loose && re == reLandline && strings.Contains(p, " ") && !strings.ContainsAny(p, "(（") {
+			if p := s[a:b]; !spaced && re == reLandline && strings.Contains(p, " ") && !strings.ContainsAny(p, "(（") {
 				continue
 			}
 			if strings.HasPrefix(s[a:b], "86") && strings.HasSuffix(s[:a], "00") {
@@ -531,7 +541,7 @@ func namesPermanentResidence(m string) bool {
 // m name the 外国人永久居留身份证, not a 身份证 after them ("我在国外有绿卡，
 // 但用身份证1101…" is a 身份证).
 func namesCardBefore(m, num string) bool {
-	i := strings.Index(strings.ToUpper(m), num)
+	i := indexFold(m, num)
 	if i < 0 {
 		return false
 	}
@@ -542,6 +552,17 @@ func namesCardBefore(m, num string) bool {
 	}
 	after := strings.Replace(before[at:], "永久居留身份证", "", 1)
 	return !strings.Contains(after, "身份证")
+}
+
+// indexFold is the byte index in s of the first ASCII-case-insensitive
+// match of sub, -1 when there is none.
+func indexFold(s, sub string) int {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if strings.EqualFold(s[i:i+len(sub)], sub) {
+			return i
+		}
+	}
+	return -1
 }
 
 // idTypeOfNumber is the document a number given without its name belongs
