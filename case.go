@@ -212,6 +212,10 @@ type Case struct {
 	// 15 wd, fee 20 wd, Art. 35 reasons).
 	SuspendedUntil Date
 	Extended       bool // an extension was approved (Art. 33)
+	// ExtensionDays is the extension granted: up to 20 working days, the
+	// approver may grant fewer (0 before it, and on cases imported or
+	// stored before it was recorded).
+	ExtensionDays int
 	// ExtensionPending: an extension was requested and awaits the approver.
 	ExtensionPending bool
 	// ExtensionBy is who requested the pending extension, and DraftedBy who

@@ -512,7 +512,7 @@ func doApproveExtension(t *step) error {
 	if days > ExtensionDays {
 		return invalid("days", "延长的期限最长不超过%d个工作日", ExtensionDays)
 	}
-	t.c.ExtensionPending, t.c.Extended = false, true
+	t.c.ExtensionPending, t.c.Extended, t.c.ExtensionDays = false, true, days
 	t.c.ClockLimit += days
 	t.main("负责人同意延期答复，答复期限延长%d个工作日（《条例》第三十三条第二款），须向申请人发出延期答复告知书", days)
 	return nil

@@ -270,7 +270,7 @@ func (l *Letters) letterData(tx *store.Tx, c *gongkai.Case, k replies.Kind, in D
 		if d.ExtensionReason == "" {
 			d.ExtensionReason = "【待填写：延期理由】"
 		}
-		if c.Extended && c.ClockState == gongkai.ClockSuspended && !c.SuspendedUntil.IsZero() {
+		if c.Extended && c.Status == gongkai.StatusConsultation && !c.SuspendedUntil.IsZero() {
 			// Extended during a consultation: no due date while the clock
 			// waits; the letter names the latest, counting on from the end
 			// of the consultation window (RULES.md §3.6).

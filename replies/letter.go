@@ -174,9 +174,9 @@ type view struct {
 	// ExtensionDays is the extension granted (Art. 33: up to 20 working
 	// days; the approver may grant fewer).
 	ExtensionDays int
-	// ClockSuspended: the answer clock waits (a consultation, Art. 32–34):
+	// InConsultation: a consultation holds the answer clock (Art. 32–34):
 	// an extension's NewDue is then the latest the answer can be due.
-	ClockSuspended bool
+	InConsultation bool
 }
 
 // MissingItem is one 补正 item with the guidance that tells how to fix it.
@@ -213,10 +213,10 @@ func newView(k Kind, d LetterData) view {
 		v.ApplicantName = "申请人" // a letter never opens with a bare "："
 	}
 	v.ExtensionDays = 20
-	if d.Case.Extended && d.Case.ClockLimit > 20 && d.Case.ClockLimit < 40 {
-		v.ExtensionDays = d.Case.ClockLimit - 20
+	if d.Case.ExtensionDays > 0 {
+		v.ExtensionDays = d.Case.ExtensionDays
 	}
-	v.ClockSuspended = d.Case.ClockState == gongkai.ClockSuspended
+	v.InConsultation = d.Case.Status == gongkai.StatusConsultation
 	v.You = "您"
 	if d.Case.Applicant.Type.IsOrganisation() {
 		v.You = "贵单位"

@@ -87,9 +87,9 @@ func Validate(k Kind, text string) error {
 	}
 	if k == KindExtension && len(ve.Problems) == 0 {
 		// Extended during a consultation the letter takes its other branch
-		// (ClockSuspended), which must say as much.
+		// (InConsultation), which must say as much.
 		susp := SampleData()
-		susp.Case.ClockState = gongkai.ClockSuspended
+		susp.Case.Status = gongkai.StatusConsultation
 		if out, err := execute(t, k, susp); err == nil {
 			for _, n := range requirements(k, susp) {
 				if !n.ok(out) {

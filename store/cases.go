@@ -13,7 +13,7 @@ const caseCols = `id, case_no, query_code, applicant_type, name, id_type, id_num
 	legal_rep, phone, email, address, postcode, workplace, description, purpose, form, delivery, channel,
 	arrived_at, received_on, status, nature, department, assignee, clock_state, clock_from, clock_used,
 	clock_limit, due_on, correction_due, suspended_until, extended, extension_pending, fee_yuan, result,
-	answered_on, duplicate_of, notes, extension_by, drafted_by, last_step_at, created_at, updated_at`
+	answered_on, duplicate_of, notes, extension_by, drafted_by, last_step_at, extension_days, created_at, updated_at`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -26,7 +26,7 @@ func scanCase(s scanner) (*gongkai.Case, error) {
 		&a.LegalRep, &a.Phone, &a.Email, &a.Address, &a.Postcode, &a.Workplace, &c.Description, &c.Purpose, &c.Form, &c.Delivery, &channel,
 		&arrived, &received, &status, &c.Nature, &c.Department, &c.Assignee, &clockState, &clockFrom, &c.ClockUsed,
 		&c.ClockLimit, &due, &corrDue, &suspUntil, &extended, &extPending, &c.FeeYuan, &result,
-		&answered, &c.DuplicateOf, &c.Notes, &c.ExtensionBy, &c.DraftedBy, &lastStep, &created, &updated)
+		&answered, &c.DuplicateOf, &c.Notes, &c.ExtensionBy, &c.DraftedBy, &lastStep, &c.ExtensionDays, &created, &updated)
 	if err != nil {
 		return nil, err
 	}
@@ -56,7 +56,7 @@ func caseArgs(c *gongkai.Case) []any {
 		a.LegalRep, a.Phone, a.Email, a.Address, a.Postcode, a.Workplace, c.Description, c.Purpose, c.Form, c.Delivery, string(c.Channel),
 		ts(c.ArrivedAt), c.ReceivedOn.String(), string(c.Status), c.Nature, c.Department, c.Assignee, string(c.ClockState), c.ClockFrom.String(), c.ClockUsed,
 		c.ClockLimit, c.DueOn.String(), c.CorrectionDue.String(), c.SuspendedUntil.String(), b2i(c.Extended), b2i(c.ExtensionPending), c.FeeYuan, string(c.Result),
-		c.AnsweredOn.String(), c.DuplicateOf, c.Notes, c.ExtensionBy, c.DraftedBy, ts(c.LastStepAt)}
+		c.AnsweredOn.String(), c.DuplicateOf, c.Notes, c.ExtensionBy, c.DraftedBy, ts(c.LastStepAt), c.ExtensionDays}
 }
 
 // NextCaseNo allocates the next 受理编号 of the year: GK-YYYY-NNNNNN.
@@ -96,8 +96,8 @@ func (tx *Tx) CreateCase(c *gongkai.Case, idemKey string) error {
 		legal_rep, phone, email, address, postcode, workplace, description, purpose, form, delivery, channel,
 		arrived_at, received_on, status, nature, department, assignee, clock_state, clock_from, clock_used,
 		clock_limit, due_on, correction_due, suspended_until, extended, extension_pending, fee_yuan, result,
-		answered_on, duplicate_of, notes, extension_by, drafted_by, last_step_at, idem_key, created_at, updated_at)
-		VALUES (`+placeholders(45)+`)`, args...)
+		answered_on, duplicate_of, notes, extension_by, drafted_by, last_step_at, extension_days, idem_key, created_at, updated_at)
+		VALUES (`+placeholders(46)+`)`, args...)
 	if err != nil {
 		return fmt.Errorf("store: create case %s: %w", c.No, err)
 	}
@@ -113,7 +113,7 @@ func (tx *Tx) UpdateCase(c *gongkai.Case) error {
 		legal_rep=?, phone=?, email=?, address=?, postcode=?, workplace=?, description=?, purpose=?, form=?, delivery=?, channel=?,
 		arrived_at=?, received_on=?, status=?, nature=?, department=?, assignee=?, clock_state=?, clock_from=?, clock_used=?,
 		clock_limit=?, due_on=?, correction_due=?, suspended_until=?, extended=?, extension_pending=?, fee_yuan=?, result=?,
-		answered_on=?, duplicate_of=?, notes=?, extension_by=?, drafted_by=?, last_step_at=?, updated_at=? WHERE id=?`, args...)
+		answered_on=?, duplicate_of=?, notes=?, extension_by=?, drafted_by=?, last_step_at=?, extension_days=?, updated_at=? WHERE id=?`, args...)
 	if err != nil {
 		return fmt.Errorf("store: update case %s: %w", c.No, err)
 	}
