@@ -131,12 +131,14 @@ func (s *Service) RunDaily(ctx context.Context, today gongkai.Date, notify Notif
 	}
 	var registrars, approvers []string
 	handlersOf := map[string][]string{} // 股室 → its handlers
+	active := map[string]bool{}         // who can be reminded
 	err = s.DB.View(ctx, func(tx *store.Tx) error {
 		us, err := tx.Users()
 		for _, u := range us {
 			if !u.Active {
 				continue
 			}
+			active[u.Username] = true
 			if u.Has(gongkai.RoleRegistrar) {
 				registrars = append(registrars, u.Username)
 			}
@@ -157,7 +159,7 @@ func (s *Service) RunDaily(ctx context.Context, today gongkai.Date, notify Notif
 	byUser := map[string][]item{}
 	toHandlers := func(it item) (reached bool) {
 		switch {
-		case it.c.Assignee != "":
+		case active[it.c.Assignee]: // an assignee who left falls back to the 股室
 			byUser[it.c.Assignee] = append(byUser[it.c.Assignee], it)
 			return true
 		case it.c.Department != "":

@@ -509,3 +509,35 @@ func TestReminderFailureGoesOn(t *testing.T) {
 		t.Errorf("RunDaily: %v, registrar reminded: %v; want the error and the registrar's summary", err, got["reg"])
 	}
 }
+
+// TestReminderAssigneeGone: the milestone of a case whose assignee is no
+// longer active reaches the other handlers of its 股室.
+func TestReminderAssigneeGone(t *testing.T) {
+	ctx := context.Background()
+	now := beijing("2025-03-03", 9)
+	s := newService(t, &now)
+	reg, hand, _ := milestoneStaff(t, s)
+	hand2 := &gongkai.User{Username: "hand2", Roles: []gongkai.Role{gongkai.RoleHandler}, Department: "办公室", Active: true}
+	if err := s.DB.Update(ctx, func(tx *store.Tx) error { return tx.CreateUser(hand2, "x") }); err != nil {
+		t.Fatal(err)
+	}
+	c := fileCase(t, s)
+	if _, err := s.Act(ctx, c.No, caseflow.Input{Action: "register", Actor: reg, Department: "办公室", Assignee: "hand"}); err != nil {
+		t.Fatal(err)
+	}
+	hand.Active = false
+	if err := s.DB.Update(ctx, func(tx *store.Tx) error { return tx.UpdateUser(hand) }); err != nil {
+		t.Fatal(err)
+	}
+	now = beijing("2025-03-24", 8) // day 15: the extension decision
+	mail := map[string]string{}
+	if _, err := s.RunDaily(ctx, gongkai.DateOf(now), func(_ context.Context, user, subject, body string) error {
+		mail[user] = body
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(mail["hand2"], c.No) || mail["hand"] != "" {
+		t.Errorf("reminded: %v; want hand2, not the inactive hand", mail)
+	}
+}
