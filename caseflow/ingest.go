@@ -45,14 +45,15 @@ type Incoming struct {
 // Mailbox is the poller's key for the mailbox (account and folder).
 // StartUID is the highest UID the mailbox had when gongkai first read it
 // with imap-start unseen or new: above it every message is taken, at or
-// below it only the unread ones (0 = the whole mailbox). MarkedUID: the
-// stored messages up to it are flagged or moved, as the server confirmed.
+// below it only the unread ones (0 = the whole mailbox). Pending lists the
+// stored messages whose flagging or moving the server has not yet confirmed
+// (the poller's notation).
 type Cursor struct {
 	Mailbox     string
 	UIDValidity uint32
 	LastUID     uint32
 	StartUID    uint32
-	MarkedUID   uint32
+	Pending     string
 }
 
 // Receive stores one raw message durably and returns its id. A message
@@ -97,7 +98,7 @@ func (s *Service) ReceiveBatch(ctx context.Context, in []Incoming, cur *Cursor) 
 			ids[i] = msg.ID
 		}
 		if cur != nil {
-			return tx.SetIMAPCursor(cur.Mailbox, cur.UIDValidity, cur.LastUID, cur.StartUID, cur.MarkedUID)
+			return tx.SetIMAPCursor(cur.Mailbox, cur.UIDValidity, cur.LastUID, cur.StartUID, cur.Pending)
 		}
 		return nil
 	})
@@ -113,7 +114,7 @@ func (s *Service) IMAPCursor(ctx context.Context, mailbox string) (Cursor, error
 	c := Cursor{Mailbox: mailbox}
 	err := s.DB.View(ctx, func(tx *store.Tx) error {
 		var err error
-		c.UIDValidity, c.LastUID, c.StartUID, c.MarkedUID, _, err = tx.IMAPCursor(mailbox)
+		c.UIDValidity, c.LastUID, c.StartUID, c.Pending, _, err = tx.IMAPCursor(mailbox)
 		return err
 	})
 	return c, err
@@ -130,7 +131,7 @@ func (s *Service) TakeOverIMAPCursor(ctx context.Context, from, to string, uidVa
 			return err
 		}
 		var err error
-		c.UIDValidity, c.LastUID, c.StartUID, c.MarkedUID, _, err = tx.IMAPCursor(to)
+		c.UIDValidity, c.LastUID, c.StartUID, c.Pending, _, err = tx.IMAPCursor(to)
 		return err
 	})
 	return c, err
@@ -315,7 +316,7 @@ func (in *Intake) receiveTx(ctx context.Context, next func() (*Incoming, bool), 
 			ids = append(ids, id)
 		}
 		if cur != nil {
-			return tx.SetIMAPCursor(cur.Mailbox, cur.UIDValidity, cur.LastUID, cur.StartUID, cur.MarkedUID)
+			return tx.SetIMAPCursor(cur.Mailbox, cur.UIDValidity, cur.LastUID, cur.StartUID, cur.Pending)
 		}
 		return nil
 	})

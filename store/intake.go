@@ -163,28 +163,28 @@ func (tx *Tx) Savepoint(name string, fn func() error) error {
 }
 
 // IMAPCursor returns the cursor of a mailbox: its UIDVALIDITY, the last
-// stored UID, the UID gongkai started above (start_uid) and the UID up to
-// which the server confirmed the flagging or moving (marked_uid; migration
-// 0007); ok is false when the mailbox was never polled.
-func (tx *Tx) IMAPCursor(mailbox string) (uidValidity, lastUID, startUID, markedUID uint32, ok bool, err error) {
-	var v, l, s, m int64
-	err = tx.queryRow(`SELECT uidvalidity, last_uid, start_uid, marked_uid FROM imap_state WHERE mailbox = ?`, mailbox).Scan(&v, &l, &s, &m)
+// stored UID, the UID gongkai started above (start_uid, migration 0007) and
+// the stored messages whose flagging or moving the server has not confirmed
+// (pending, 0011); ok is false when the mailbox was never polled.
+func (tx *Tx) IMAPCursor(mailbox string) (uidValidity, lastUID, startUID uint32, pending string, ok bool, err error) {
+	var v, l, s int64
+	err = tx.queryRow(`SELECT uidvalidity, last_uid, start_uid, pending FROM imap_state WHERE mailbox = ?`, mailbox).Scan(&v, &l, &s, &pending)
 	if errors.Is(err, sql.ErrNoRows) {
-		return 0, 0, 0, 0, false, nil
+		return 0, 0, 0, "", false, nil
 	}
 	if err != nil {
-		return 0, 0, 0, 0, false, fmt.Errorf("store: IMAP cursor of %s: %w", mailbox, err)
+		return 0, 0, 0, "", false, fmt.Errorf("store: IMAP cursor of %s: %w", mailbox, err)
 	}
-	return uint32(v), uint32(l), uint32(s), uint32(m), true, nil
+	return uint32(v), uint32(l), uint32(s), pending, true, nil
 }
 
 // SetIMAPCursor moves the cursor of a mailbox; call it in the transaction
 // that stores the messages up to lastUID (STYLE.md habit 5).
-func (tx *Tx) SetIMAPCursor(mailbox string, uidValidity, lastUID, startUID, markedUID uint32) error {
-	_, err := tx.exec(`INSERT INTO imap_state (mailbox, uidvalidity, last_uid, start_uid, marked_uid) VALUES (?, ?, ?, ?, ?)
+func (tx *Tx) SetIMAPCursor(mailbox string, uidValidity, lastUID, startUID uint32, pending string) error {
+	_, err := tx.exec(`INSERT INTO imap_state (mailbox, uidvalidity, last_uid, start_uid, pending) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT(mailbox) DO UPDATE SET uidvalidity = excluded.uidvalidity, last_uid = excluded.last_uid,
-			start_uid = excluded.start_uid, marked_uid = excluded.marked_uid`,
-		mailbox, int64(uidValidity), int64(lastUID), int64(startUID), int64(markedUID))
+			start_uid = excluded.start_uid, pending = excluded.pending`,
+		mailbox, int64(uidValidity), int64(lastUID), int64(startUID), pending)
 	if err != nil {
 		return fmt.Errorf("store: move IMAP cursor of %s: %w", mailbox, err)
 	}

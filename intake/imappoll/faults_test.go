@@ -8,6 +8,7 @@ package imappoll
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -409,4 +410,67 @@ func TestRenumberedEmptyMailbox(t *testing.T) {
 	if cur.UIDValidity == 12345 || cur.LastUID != 0 {
 		t.Errorf("cursor %+v, want the server's UIDVALIDITY from UID 0", cur)
 	}
+}
+
+// TestCatchUpAfterStop: a stop between a batch's commit and the server's
+// answer leaves exactly the stored messages for the next session's
+// catch-up: the message the server would not give stays unread and
+// flagged (it was flagged before the commit), and without MOVE an original
+// already copied and marked deleted is only expunged, not copied again.
+func TestCatchUpAfterStop(t *testing.T) {
+	t.Run("unreadable", func(t *testing.T) {
+		fs := startFaulty(t, capsMove, func(fs *faultyServer) { fs.refuse = 2 })
+		fs.add(t, "INBOX", 1, 3)
+		s := newService(t)
+		p := faultyPoller(fs, s)
+		errStop := errors.New("stop")
+		p.afterBatch = func(int) error { return errStop }
+		if _, err := p.PollOnce(context.Background()); !errors.Is(err, errStop) {
+			t.Fatalf("first poll: %v", err)
+		}
+		p.afterBatch = nil
+		if _, err := p.PollOnce(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if got, want := fs.flags(t, "INBOX"), []string{"1:\\Seen", "2:\\Flagged", "3:\\Seen"}; !slices.Equal(got, want) {
+			t.Errorf("INBOX %v, want %v", got, want)
+		}
+	})
+	t.Run("copied before the stop", func(t *testing.T) {
+		fs := startFaulty(t, capsUIDPlusOnly, nil, "已处理")
+		fs.add(t, "INBOX", 1, 2)
+		s := newService(t)
+		p := faultyPoller(fs, s)
+		p.MoveTo = "已处理"
+		errStop := errors.New("stop")
+		p.afterBatch = func(int) error { return errStop }
+		if _, err := p.PollOnce(context.Background()); !errors.Is(err, errStop) {
+			t.Fatalf("first poll: %v", err)
+		}
+		// The stop came after COPY and \Deleted of message 1, before EXPUNGE.
+		c, err := imapclient.DialInsecure(fs.addr, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Login("u", "p").Wait()
+		c.Select("INBOX", nil).Wait()
+		if _, err := c.Copy(imap.UIDSetNum(1), "已处理").Wait(); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Store(imap.UIDSetNum(1), &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true, Flags: []imap.Flag{imap.FlagDeleted}}, nil).Close(); err != nil {
+			t.Fatal(err)
+		}
+		c.Close()
+		p.afterBatch = nil
+		if _, err := p.PollOnce(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if inbox, done := fs.flags(t, "INBOX"), fs.flags(t, "已处理"); len(inbox) != 0 || len(done) != 2 {
+			t.Errorf("INBOX %v, 已处理 %v; want both moved, once", inbox, done)
+		}
+		cur, _ := s.IMAPCursor(context.Background(), p.cursorKey())
+		if cur.Pending != "" {
+			t.Errorf("pending after the catch-up: %q", cur.Pending)
+		}
+	})
 }

@@ -18,6 +18,8 @@ import (
 	"net"
 	"runtime"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -456,7 +458,7 @@ func (p *Poller) firstCursor(c *imapclient.Client, sel *imap.SelectData, renumbe
 	}
 	cur.StartUID = top
 	if mode == StartNew && !renumbered {
-		cur.LastUID, cur.MarkedUID = top, top
+		cur.LastUID = top
 	}
 	return cur, nil
 }
@@ -507,14 +509,23 @@ func (p *Poller) fetchNew(ctx context.Context, c *imapclient.Client, sel *imap.S
 	if err != nil {
 		return 0, err
 	}
-	if catchUp && cur.UIDValidity == uidValidity && cur.MarkedUID < cur.LastUID {
+	// carry: stored messages still to be flagged or moved from before (a
+	// stop between a commit and the server's answer). They stay listed in
+	// the cursor until the server confirms them.
+	var carry []imap.UID
+	if cur.UIDValidity == uidValidity {
+		carry = parseUIDs(cur.Pending)
+	}
+	if catchUp && len(carry) > 0 {
 		// Once a session (the rounds after it confirm their own marking).
-		// Its failure is no reason not to take new mail; the range stays
-		// for the next session.
-		if err := p.catchUp(c, cur, move); err != nil {
+		// Its failure is no reason not to take new mail.
+		if err := p.catchUp(c, carry, move); err != nil {
 			p.log().Warn("IMAP: flagging or moving mail stored before failed", "mailbox", box, "err", err)
 		} else {
-			cur.MarkedUID = cur.LastUID
+			carry, cur.Pending = nil, ""
+			if _, err := p.Store.ReceiveBatch(ctx, nil, &cur); err != nil {
+				return 0, fmt.Errorf("imappoll: recording the flagging of %s: %w", box, err)
+			}
 		}
 	}
 	if cur.UIDValidity != uidValidity {
@@ -556,12 +567,13 @@ func (p *Poller) fetchNew(ctx context.Context, c *imapclient.Client, sel *imap.S
 	// Flagging (or moving) a stored batch is sent at once and awaited only
 	// after the next batch is stored: the server answers it behind the
 	// fetch of the batch after, and the writer need not wait for that.
-	// MarkedUID, recorded with each batch, says how far the server has
-	// confirmed the flagging or moving, for the catch-up after a stop. It
-	// moves only while everything below it is confirmed (base).
-	base := cur.MarkedUID == cur.LastUID
+	// Each batch's transaction lists in the cursor the stored messages the
+	// server has not yet confirmed flagged or moved — the batch before,
+	// while its answer is awaited, and this one — for the catch-up after a
+	// stop; once the last is confirmed the list is written again without
+	// them.
 	var marking func() error
-	var markingTo uint32
+	var unconfirmed []imap.UID // the batch being flagged or moved
 	defer func() {
 		if marking == nil {
 			return
@@ -572,8 +584,8 @@ func (p *Poller) fetchNew(ctx context.Context, c *imapclient.Client, sel *imap.S
 			}
 			return
 		}
-		if base && err == nil {
-			cur.MarkedUID = markingTo
+		if err == nil {
+			cur.Pending = formatUIDs(carry)
 			if _, err = p.Store.ReceiveBatch(ctx, nil, &cur); err != nil {
 				err = fmt.Errorf("imappoll: recording the flagging of %s: %w", box, err)
 			}
@@ -586,7 +598,17 @@ func (p *Poller) fetchNew(ctx context.Context, c *imapclient.Client, sel *imap.S
 		if err := ctx.Err(); err != nil {
 			return stored, err
 		}
+		if len(f.unreadable) > 0 {
+			// Left where they are, unread, flagged for staff (the stored
+			// note in 来信 says so) — before the commit, so that they are
+			// never taken for stored mail to flag or move.
+			if err := p.flagUnreadable(c, f.unreadable); err != nil {
+				return stored, err
+			}
+		}
+		done := f.done()
 		cur.LastUID = uint32(f.chunk[len(f.chunk)-1])
+		cur.Pending = formatUIDs(slices.Concat(carry, unconfirmed, done))
 		if _, err := p.Store.ReceiveBatch(ctx, f.in, &cur); err != nil {
 			return stored, err
 		}
@@ -605,18 +627,8 @@ func (p *Poller) fetchNew(ctx context.Context, c *imapclient.Client, sel *imap.S
 			if err := m(); err != nil {
 				return stored, err
 			}
-			if base {
-				cur.MarkedUID = markingTo // recorded with the next batch
-			}
 		}
-		marking, markingTo = p.startMarking(c, f.done(), move), cur.LastUID
-		if len(f.unreadable) > 0 {
-			// Left where they are, unread, flagged for staff (the stored
-			// note in 来信 says so); catchUp passes flagged mail by.
-			if err := p.flagUnreadable(c, f.unreadable); err != nil {
-				return stored, err
-			}
-		}
+		marking, unconfirmed = p.startMarking(c, done, move), done
 	}
 	return stored, ctx.Err()
 }
@@ -825,48 +837,75 @@ func (p *Poller) fetchChunk(c *imapclient.Client, box string, uidValidity uint32
 	return f
 }
 
-// catchUp flags (or moves) the stored messages a stop between the commit
-// and the server's confirmation may have left: those in (MarkedUID,
-// LastUID] — unseen (or, when moving, any) ones, not flagged ones (the
-// messages the server would not give stay for staff), and at or below
-// StartUID, where gongkai took only the unread mail, only unseen ones (the
-// read history in between was never stored).
-func (p *Poller) catchUp(c *imapclient.Client, cur caseflow.Cursor, move string) error {
-	var uids []imap.UID
-	search := func(lo, hi uint32, unseen bool) error {
-		if lo > hi {
-			return nil
-		}
-		var set imap.UIDSet
-		set.AddRange(imap.UID(lo), imap.UID(hi))
-		crit := &imap.SearchCriteria{UID: []imap.UIDSet{set}, NotFlag: []imap.Flag{imap.FlagFlagged}}
-		if unseen {
-			crit.NotFlag = append(crit.NotFlag, imap.FlagSeen)
-		}
-		return p.await(c, 1, "SEARCH", func() error {
-			sd, err := c.UIDSearch(crit, nil).Wait()
-			if err != nil {
-				return fmt.Errorf("imappoll: searching stored messages: %w", err)
-			}
-			for _, u := range sd.AllUIDs() {
-				if uint32(u) >= lo && uint32(u) <= hi {
-					uids = append(uids, u)
-				}
-			}
-			return nil
+// catchUp flags (or moves) the stored messages whose flagging or moving a
+// stop left unconfirmed: exactly those the cursor lists, never a message
+// gongkai did not store. Without MOVE, originals already flagged \Deleted
+// were copied before the stop: they are only expunged, not copied again.
+func (p *Poller) catchUp(c *imapclient.Client, uids []imap.UID, move string) error {
+	if move != "" && !c.Caps().Has(imap.CapMove) {
+		var sd *imap.SearchData
+		err := p.await(c, 1, "SEARCH", func() (err error) {
+			sd, err = c.UIDSearch(&imap.SearchCriteria{UID: []imap.UIDSet{imap.UIDSetNum(uids...)}, Flag: []imap.Flag{imap.FlagDeleted}}, nil).Wait()
+			return err
 		})
-	}
-	lo, below := cur.MarkedUID+1, min(cur.StartUID, cur.LastUID)
-	if err := search(lo, below, true); err != nil {
-		return err
-	}
-	if err := search(max(lo, below+1), cur.LastUID, move == ""); err != nil {
-		return err
-	}
-	if len(uids) == 0 {
-		return nil
+		if err != nil {
+			return fmt.Errorf("imappoll: searching moved messages: %w", err)
+		}
+		if copied := sd.AllUIDs(); len(copied) > 0 {
+			err := p.await(c, 10, "EXPUNGE", func() error { return c.UIDExpunge(imap.UIDSetNum(copied...)).Close() })
+			if err != nil {
+				return fmt.Errorf("imappoll: expunging moved messages: %w", err)
+			}
+			uids = slices.DeleteFunc(slices.Clone(uids), func(u imap.UID) bool { return slices.Contains(copied, u) })
+		}
 	}
 	return p.startMarking(c, uids, move)()
+}
+
+// formatUIDs writes UIDs for the cursor's pending list: "a:b" for a run,
+// comma-separated, ascending.
+func formatUIDs(uids []imap.UID) string {
+	us := slices.Clone(uids)
+	slices.Sort(us)
+	us = slices.Compact(us)
+	var b strings.Builder
+	for i := 0; i < len(us); {
+		j := i
+		for j+1 < len(us) && us[j+1] == us[j]+1 {
+			j++
+		}
+		if b.Len() > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(strconv.FormatUint(uint64(us[i]), 10))
+		if j > i {
+			b.WriteByte(':')
+			b.WriteString(strconv.FormatUint(uint64(us[j]), 10))
+		}
+		i = j + 1
+	}
+	return b.String()
+}
+
+// parseUIDs reads a pending list formatUIDs wrote; what does not parse is
+// left out (nothing is flagged or moved on a guess).
+func parseUIDs(s string) []imap.UID {
+	var out []imap.UID
+	for _, part := range strings.Split(s, ",") {
+		lo, hi, ok := strings.Cut(part, ":")
+		a, err1 := strconv.ParseUint(lo, 10, 32)
+		b, err2 := a, error(nil)
+		if ok {
+			b, err2 = strconv.ParseUint(hi, 10, 32)
+		}
+		if err1 != nil || err2 != nil || a == 0 || b < a || b-a > 1<<20 {
+			continue
+		}
+		for u := a; u <= b; u++ {
+			out = append(out, imap.UID(u))
+		}
+	}
+	return out
 }
 
 // startMarking sends the command that flags stored messages \Seen, or

@@ -98,8 +98,8 @@ func TestPollInterrupted(t *testing.T) {
 		t.Fatalf("%d batches before the stop", batches)
 	}
 	cur, _ := s.IMAPCursor(context.Background(), p.cursorKey())
-	if cur.LastUID != uint32(uids[6]) || cur.UIDValidity == 0 || cur.MarkedUID != 0 {
-		t.Errorf("cursor after one batch of 7: %+v, want last UID %d, none marked", cur, uids[6])
+	if want := fmt.Sprintf("%d:%d", uids[0], uids[6]); cur.LastUID != uint32(uids[6]) || cur.UIDValidity == 0 || cur.Pending != want {
+		t.Errorf("cursor after one batch of 7: %+v, want last UID %d, %s pending", cur, uids[6], want)
 	}
 
 	for _, m := range srv.Messages(t, box) {
@@ -115,8 +115,8 @@ func TestPollInterrupted(t *testing.T) {
 	}
 	checkOnce(t, s, ids)
 	cur, _ = s.IMAPCursor(context.Background(), p.cursorKey())
-	if cur.LastUID != uint32(uids[len(uids)-1]) || cur.MarkedUID != cur.LastUID {
-		t.Errorf("cursor %+v, want last and marked UID %d", cur, uids[len(uids)-1])
+	if cur.LastUID != uint32(uids[len(uids)-1]) || cur.Pending != "" {
+		t.Errorf("cursor %+v, want last UID %d, nothing pending", cur, uids[len(uids)-1])
 	}
 	// A third poll finds nothing new.
 	if n, err := p.PollOnce(context.Background()); err != nil || n != 0 {
@@ -381,5 +381,29 @@ func BenchmarkPoll(b *testing.B) {
 	n, err := p.PollOnce(context.Background())
 	if err != nil || n != b.N {
 		b.Fatalf("poll: %d, %v", n, err)
+	}
+}
+
+func TestPendingUIDs(t *testing.T) {
+	for _, tt := range []struct {
+		uids []imap.UID
+		want string
+	}{
+		{nil, ""},
+		{[]imap.UID{5}, "5"},
+		{[]imap.UID{7, 5, 6, 6, 9, 11, 12}, "5:7,9,11:12"},
+	} {
+		got := formatUIDs(tt.uids)
+		if got != tt.want {
+			t.Errorf("formatUIDs(%v) = %q, want %q", tt.uids, got, tt.want)
+		}
+		back := parseUIDs(got)
+		want := slices.Compact(slices.Sorted(slices.Values(tt.uids)))
+		if !slices.Equal(back, want) {
+			t.Errorf("parseUIDs(%q) = %v, want %v", got, back, want)
+		}
+	}
+	if got := parseUIDs("x,3:1,0,4:5"); !slices.Equal(got, []imap.UID{4, 5}) {
+		t.Errorf("parseUIDs of a damaged list: %v, want only 4:5", got)
 	}
 }
