@@ -237,6 +237,19 @@ func CheckPermanentResidenceNumber(s string) (number, problem string) {
 	return n, "外国人永久居留身份证号码应为18位（以9开头），旧版为15位（3个英文字母加12位数字）"
 }
 
+// permanentResidenceNames are what people call the 外国人永久居留身份证.
+var permanentResidenceNames = []string{"永久居留", "永居", "绿卡"}
+
+// LastPermanentResidenceName is the byte index in s of the last name of the
+// 外国人永久居留身份证 (永久居留…, 永居证, 绿卡), -1 when s names none.
+func LastPermanentResidenceName(s string) int {
+	at := -1
+	for _, n := range permanentResidenceNames {
+		at = max(at, strings.LastIndex(s, n))
+	}
+	return at
+}
+
 func upperLetters(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] < 'A' || s[i] > 'Z' {

@@ -65,12 +65,15 @@ var errNothingNew = errors.New("caseflow: nothing new to remind")
 // RunDaily performs the morning duties for today (RULES.md §3.9): it records
 // expired stop windows (补正 not completed → result.other.no_correction,
 // fee not paid → result.other.no_fee, consultation/Art. 35 windows ended →
-// clock resumes) and reminds each handler of the cases due within 3 working
-// days or overdue and of the milestones (see milestones), the approvers of
-// what awaits them among the cases due, and the registrars of the whole list
-// of cases due. It is restart-safe: reminders_sent holds (day, user, kind),
-// so a second run on the same day sends nothing twice, and a milestone
-// reminded once is not reminded again. Days off are skipped.
+// clock resumes) and reminds each active handler of the cases given to him
+// (else every handler of the 股室) that are due within 3 working days or
+// overdue, and of their milestones (see milestones); the approvers of what
+// awaits them among the cases due; and the registrars of the whole list of
+// cases due, the 补正 decisions (a 补正 is theirs to ask for), every
+// milestone no handler receives, and the mail waiting in 来信. It is
+// restart-safe: reminders_sent holds (day, user, kind), so a second run on
+// the same day sends nothing twice, and a milestone reminded once is not
+// reminded again. Days off are skipped.
 func (s *Service) RunDaily(ctx context.Context, today gongkai.Date, notify Notifier) (DailyResult, error) {
 	var res DailyResult
 	working, err := s.Cal.IsWorkingDay(today)
@@ -154,7 +157,7 @@ func (s *Service) RunDaily(ctx context.Context, today gongkai.Date, notify Notif
 	if err != nil {
 		return res, err
 	}
-	// The handler named on the case, else every handler of its 股室; the
+	// The handler named on the case while active, else every handler of its 股室; the
 	// leaders, for what awaits their decision (an answer, an extension).
 	byUser := map[string][]item{}
 	toHandlers := func(it item) (reached bool) {
@@ -197,10 +200,11 @@ func (s *Service) RunDaily(ctx context.Context, today gongkai.Date, notify Notif
 			}
 			for _, it := range items {
 				if it.why != whyDue {
-					// A milestone's row has the deadline it names for its day
+					// A milestone's row has the case's receipt day for its day
 					// and the case in its kind, so that the next days find it:
-					// once per person and case, whichever day it went out.
-					first, err := tx.MarkReminder(it.until, user, it.why+":"+it.c.No)
+					// once per person and case, whichever day it went out
+					// and however the due date it names moves meanwhile.
+					first, err := tx.MarkReminder(it.c.ReceivedOn, user, it.why+":"+it.c.No)
 					if err != nil {
 						return err
 					}

@@ -541,3 +541,48 @@ func TestReminderAssigneeGone(t *testing.T) {
 		t.Errorf("reminded: %v; want hand2, not the inactive hand", mail)
 	}
 }
+
+// TestMilestoneOnceWhenDueMoves: the extension decision is reminded once
+// per case, even when a consultation moves the due date it named.
+func TestMilestoneOnceWhenDueMoves(t *testing.T) {
+	ctx := context.Background()
+	now := beijing("2025-03-03", 9)
+	s := newService(t, &now)
+	reg, hand, _ := milestoneStaff(t, s)
+	c := fileCase(t, s)
+	if _, err := s.Act(ctx, c.No, caseflow.Input{Action: "register", Actor: reg, Department: "办公室", Assignee: "hand"}); err != nil {
+		t.Fatal(err)
+	}
+	run := func(day string) string {
+		t.Helper()
+		now = beijing(day, 8)
+		var got string
+		if _, err := s.RunDaily(ctx, gongkai.DateOf(now), func(_ context.Context, user, _, body string) error {
+			if user == "hand" {
+				got = body
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	if got := run("2025-03-24"); !strings.Contains(got, extensionHeading) {
+		t.Fatalf("day 15: no extension decision:\n%s", got)
+	}
+	for _, st := range []struct {
+		day string
+		in  caseflow.Input
+	}{
+		{"2025-03-24", caseflow.Input{Action: "start_consultation", Actor: hand, Reason: "涉及第三方"}},
+		{"2025-03-25", caseflow.Input{Action: "consultation_answered", Actor: hand}},
+	} {
+		now = beijing(st.day, 10)
+		if _, err := s.Act(ctx, c.No, st.in); err != nil {
+			t.Fatalf("%s: %v", st.in.Action, err)
+		}
+	}
+	if got := run("2025-03-26"); strings.Contains(got, c.No) {
+		t.Errorf("reminded again after the due date moved:\n%s", got)
+	}
+}

@@ -514,7 +514,7 @@ func idTypeOf(m string) string {
 		return "台湾居民来往大陆通行证"
 	case strings.Contains(m, "回乡证") || strings.Contains(m, "通行证"):
 		return "港澳居民来往内地通行证"
-	case strings.Contains(m, "永久居留") || strings.Contains(m, "永居") || strings.Contains(m, "绿卡"):
+	case gongkai.LastPermanentResidenceName(m) >= 0:
 		return "外国人永久居留身份证"
 	case strings.Contains(m, "护照") || strings.Contains(m, "passport"):
 		return "护照"

@@ -66,8 +66,10 @@ func (tx *Tx) MarkCalendarYear(y int) error {
 	return nil
 }
 
-// MarkReminder records that a reminder of a kind went to a user on a day; it
-// returns false when one was already recorded (restart safety).
+// MarkReminder records that a reminder of a kind went to a user on a day —
+// or, for a reminder given once per case (kind naming the case), on the
+// case's receipt day; it returns false when one was already recorded
+// (restart safety).
 func (tx *Tx) MarkReminder(day gongkai.Date, username, kind string) (bool, error) {
 	res, err := tx.exec(`INSERT OR IGNORE INTO reminders_sent (day, username, kind) VALUES (?, ?, ?)`, day.String(), username, kind)
 	if err != nil {

@@ -14,7 +14,6 @@ const (
 	askLegal  = "请告诉我单位的法定代表人或负责人姓名。"
 	prShape   = "身份证件号码有问题：外国人永久居留身份证号码应为18位（以9开头），旧版为15位（3个英文字母加12位数字）。"
 	prCheck   = "身份证件号码有问题：外国人永久居留身份证号码校验位不正确。"
-	idCheck   = "身份证件号码有问题：身份证号码校验位不正确。"
 	requested = "申请公开2024年西工区翠湖名苑项目3号楼预售许可证"
 )
 
@@ -53,9 +52,6 @@ func TestPhonesAsked(t *testing.T) {
 		}
 		r := e.Turn(context.Background(), st, tc.say)
 		got := gongkai.NormalizePhone(st.App.Phone)
-		if st.App.Phone == "" {
-			got = ""
-		}
 		if got != tc.want {
 			t.Errorf("%q: phone %q (bot: %s), want %q", tc.say, got, r.Text, tc.want)
 		}

@@ -269,8 +269,9 @@ func (e *Engine) parse(st *State, m string) found {
 		}
 	}
 	if f.has("id_number") && !f.has("id_type") && namesCardBefore(m, f.vals["id_number"]) {
-		// The classifier takes the 2023 card's 18-digit number with its
-		// name, not the older cards' 3 letters + 12 digits.
+		// The card named right before a number the classifier did not
+		// type (one of neither of the card's shapes): the chat-bot can
+		// then say what is wrong with it as a card number.
 		f.set("id_type", permanentResidence)
 	}
 	if !f.has("org_name") && ex.OrgName != "" && l.slotMatches("org_name", ex.OrgName) {
@@ -531,12 +532,6 @@ func isASCIIDigit(b byte) bool { return b >= '0' && b <= '9' }
 // permanentResidence is the id_type of the 外国人永久居留身份证.
 const permanentResidence = "外国人永久居留身份证"
 
-// namesPermanentResidence reports a message that names the 外国人永久居留身份证
-// (also called 永居证, 绿卡).
-func namesPermanentResidence(m string) bool {
-	return strings.Contains(m, "永久居留") || strings.Contains(m, "永居") || strings.Contains(m, "绿卡")
-}
-
 // namesCardBefore reports whether the words just before the number num in
 // m name the 外国人永久居留身份证, not a 身份证 after them ("我在国外有绿卡，
 // 但用身份证1101…" is a 身份证).
@@ -546,7 +541,7 @@ func namesCardBefore(m, num string) bool {
 		return false
 	}
 	before := m[max(0, i-40):i]
-	at := max(strings.LastIndex(before, "永久居留"), strings.LastIndex(before, "永居"), strings.LastIndex(before, "绿卡"))
+	at := gongkai.LastPermanentResidenceName(before)
 	if at < 0 {
 		return false
 	}
@@ -582,7 +577,7 @@ func idTypeOfNumber(n string) string {
 // 外国人永久居留身份证 number.
 func idOrCredit(st *State, tok, ctx string) string {
 	credit := strings.Contains(ctx, "代码") || strings.Contains(ctx, "信用")
-	id := strings.Contains(ctx, "身份") || strings.Contains(ctx, "证件") || namesPermanentResidence(ctx)
+	id := strings.Contains(ctx, "身份") || strings.Contains(ctx, "证件") || gongkai.LastPermanentResidenceName(ctx) >= 0
 	switch {
 	case credit:
 		return "credit_code"
