@@ -38,6 +38,22 @@ type faultyServer struct {
 	// SEARCH is answered NO.
 	omit, refuse           imap.UID
 	hangSearch, failSearch atomic.Bool
+	// refuseStore: a STORE whose set holds one of these UIDs is answered NO.
+	refuseStore atomic.Pointer[[]imap.UID]
+	// maxStore is the most UIDs one STORE named.
+	maxStore atomic.Int64
+}
+
+func (fs faultySession) Store(w *imapserver.FetchWriter, numSet imap.NumSet, flags *imap.StoreFlags, o *imap.StoreOptions) error {
+	if set, ok := numSet.(imap.UIDSet); ok {
+		if uids, ok := set.Nums(); ok && int64(len(uids)) > fs.s.maxStore.Load() {
+			fs.s.maxStore.Store(int64(len(uids)))
+		}
+		if us := fs.s.refuseStore.Load(); us != nil && slices.ContainsFunc(*us, set.Contains) {
+			return &imap.Error{Type: imap.StatusResponseTypeNo, Text: "Cannot store flags"}
+		}
+	}
+	return fs.Session.Store(w, numSet, flags, o)
 }
 
 type faultySession struct {
@@ -473,4 +489,72 @@ func TestCatchUpAfterStop(t *testing.T) {
 			t.Errorf("pending after the catch-up: %q", cur.Pending)
 		}
 	})
+}
+
+// TestCatchUpRefused: a message the server will not flag stays listed
+// (and is tried again each round), the other pending messages are flagged
+// and written off the list; a message it will not give, whose \Flagged it
+// also refuses, does not hold up the intake.
+func TestCatchUpRefused(t *testing.T) {
+	fs := startFaulty(t, capsMove, func(fs *faultyServer) { fs.refuse = 7 })
+	fs.add(t, "INBOX", 1, 5)
+	s := newService(t)
+	p := faultyPoller(fs, s)
+	errStop := errors.New("stop")
+	p.afterBatch = func(int) error { return errStop }
+	if _, err := p.PollOnce(context.Background()); !errors.Is(err, errStop) {
+		t.Fatalf("first poll: %v", err)
+	}
+	p.afterBatch = nil
+	fs.refuseStore.Store(&[]imap.UID{3, 7})
+	fs.add(t, "INBOX", 6, 7)
+	if _, err := p.PollOnce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := fs.flags(t, "INBOX"), []string{"1:\\Seen", "2:\\Seen", "3:", "4:\\Seen", "5:\\Seen", "6:\\Seen", "7:"}; !slices.Equal(got, want) {
+		t.Errorf("INBOX %v, want %v", got, want)
+	}
+	if n := storedCount(t, s); n != 7 {
+		t.Errorf("%d stored, want 7 (six messages and the note for 7)", n)
+	}
+	cur, _ := s.IMAPCursor(context.Background(), p.cursorKey())
+	if cur.Pending != "3" {
+		t.Errorf("pending %q, want 3 only", cur.Pending)
+	}
+	fs.refuseStore.Store(nil)
+	if _, err := p.PollOnce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if cur, _ := s.IMAPCursor(context.Background(), p.cursorKey()); cur.Pending != "" || !slices.Contains(fs.flags(t, "INBOX"), "3:\\Seen") {
+		t.Errorf("once the server agrees: pending %q, INBOX %v", cur.Pending, fs.flags(t, "INBOX"))
+	}
+}
+
+// TestCatchUpChunks: a pending list of a thousand is flagged in several
+// commands, none naming more than 500 messages (Dovecot refuses a UID set
+// of 64 KB).
+func TestCatchUpChunks(t *testing.T) {
+	fs := startFaulty(t, capsMove, nil)
+	n := 1003
+	fs.add(t, "INBOX", 1, n)
+	s := newService(t)
+	p := faultyPoller(fs, s)
+	p.Batch = n
+	errStop := errors.New("stop")
+	p.afterBatch = func(int) error { return errStop }
+	if _, err := p.PollOnce(context.Background()); !errors.Is(err, errStop) {
+		t.Fatalf("first poll: %v", err)
+	}
+	p.afterBatch = nil
+	if _, err := p.PollOnce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range fs.flags(t, "INBOX") {
+		if !strings.HasSuffix(f, "\\Seen") {
+			t.Fatalf("not flagged after the catch-up: %s", f)
+		}
+	}
+	if m := fs.maxStore.Load(); m > 500 {
+		t.Errorf("one STORE named %d messages, want at most 500", m)
+	}
 }

@@ -1,10 +1,12 @@
 // Package imappoll reads the agency's existing mailbox over IMAP (go-imap
 // v2 client) into gongkai. Each batch of messages is stored together with
-// the mailbox cursor (UIDVALIDITY + last UID) in one transaction, so that a
-// restart at any moment loses nothing and stores nothing twice (STYLE.md
-// habit 5); only then is the batch flagged \Seen or moved. It waits with
-// IDLE where the server has it, else polls, and reconnects with exponential
-// backoff.
+// the mailbox cursor (UIDVALIDITY, last UID, where gongkai started, and the
+// stored messages not yet confirmed flagged or moved) in one transaction,
+// so that a restart at any moment loses nothing and stores nothing twice
+// (STYLE.md habit 5); only then is the batch flagged \Seen or moved. A
+// mailbox read for the first time is taken as imap-start says (by default
+// its unread mail, not its history). It waits with IDLE where the server
+// has it, else polls, and reconnects with exponential backoff.
 package imappoll
 
 import (
@@ -220,7 +222,7 @@ func (p *Poller) PollOnce(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	n, err := p.fetchNew(ctx, c, sel, p.moveTarget(c), true)
+	n, err := p.fetchNew(ctx, c, sel, p.moveTarget(c))
 	c.Logout().Wait()
 	return n, err
 }
@@ -347,7 +349,7 @@ func (p *Poller) session(ctx context.Context) (progress bool, err error) {
 	move := p.moveTarget(c)
 	idle := c.Caps().Has(imap.CapIdle)
 	for round := 0; ; round++ {
-		n, err := p.fetchNew(ctx, c, sel, move, round == 0)
+		n, err := p.fetchNew(ctx, c, sel, move)
 		if n > 0 {
 			progress = true
 			p.progressed()
@@ -500,10 +502,12 @@ func (p *Poller) newUIDs(c *imapclient.Client, cur caseflow.Cursor) ([]imap.UID,
 	return slices.Compact(uids), nil
 }
 
-// fetchNew stores every message above the cursor, batch by batch: fetch,
-// store + move the cursor in one transaction, then flag or move (the
-// server's answer awaited once the next batch is stored).
-func (p *Poller) fetchNew(ctx context.Context, c *imapclient.Client, sel *imap.SelectData, move string, catchUp bool) (stored int, err error) {
+// fetchNew first flags or moves what a stop left pending, then stores every
+// message above the cursor that it takes (at or below StartUID only the
+// unread ones), batch by batch: fetch, store + move the cursor in one
+// transaction, then flag or move (the server's answer awaited once the next
+// batch is stored).
+func (p *Poller) fetchNew(ctx context.Context, c *imapclient.Client, sel *imap.SelectData, move string) (stored int, err error) {
 	box, uidValidity := p.mailbox(), sel.UIDValidity
 	cur, err := p.cursor(ctx, uidValidity)
 	if err != nil {
@@ -516,13 +520,16 @@ func (p *Poller) fetchNew(ctx context.Context, c *imapclient.Client, sel *imap.S
 	if cur.UIDValidity == uidValidity {
 		carry = parseUIDs(cur.Pending)
 	}
-	if catchUp && len(carry) > 0 {
-		// Once a session (the rounds after it confirm their own marking).
-		// Its failure is no reason not to take new mail.
-		if err := p.catchUp(c, carry, move); err != nil {
-			p.log().Warn("IMAP: flagging or moving mail stored before failed", "mailbox", box, "err", err)
-		} else {
-			carry, cur.Pending = nil, ""
+	if len(carry) > 0 {
+		// Each round while any is left: what the server refused stays
+		// listed for the next; the rest is written off the list. Its
+		// failure is no reason not to take new mail.
+		left, err := p.catchUp(c, carry, move)
+		if err != nil {
+			p.log().Warn("IMAP: flagging or moving mail stored before failed", "mailbox", box, "left", len(left), "err", err)
+		}
+		if len(left) < len(carry) {
+			carry, cur.Pending = left, formatUIDs(left)
 			if _, err := p.Store.ReceiveBatch(ctx, nil, &cur); err != nil {
 				return 0, fmt.Errorf("imappoll: recording the flagging of %s: %w", box, err)
 			}
@@ -600,10 +607,16 @@ func (p *Poller) fetchNew(ctx context.Context, c *imapclient.Client, sel *imap.S
 		}
 		if len(f.unreadable) > 0 {
 			// Left where they are, unread, flagged for staff (the stored
-			// note in 来信 says so) — before the commit, so that they are
-			// never taken for stored mail to flag or move.
+			// note in 来信 says so), before the commit. They are never in
+			// the pending list; the flag is for the staff member looking
+			// in the mailbox, so a server that refuses it (NO) does not
+			// hold up the intake.
 			if err := p.flagUnreadable(c, f.unreadable); err != nil {
-				return stored, err
+				var refused *imap.Error
+				if !errors.As(err, &refused) {
+					return stored, err
+				}
+				p.log().Warn("IMAP server refuses to flag a message it would not give", "mailbox", box, "uids", formatUIDs(f.unreadable), "err", err)
 			}
 		}
 		done := f.done()
@@ -837,11 +850,50 @@ func (p *Poller) fetchChunk(c *imapclient.Client, box string, uidValidity uint32
 	return f
 }
 
+// catchUpChunk is how many UIDs one catch-up command names at most: a
+// scattered pending list could otherwise pass a server's line limit
+// (Dovecot refuses a UID set of 64 KB).
+const catchUpChunk = 500
+
 // catchUp flags (or moves) the stored messages whose flagging or moving a
 // stop left unconfirmed: exactly those the cursor lists, never a message
-// gongkai did not store. Without MOVE, originals already flagged \Deleted
-// were copied before the stop: they are only expunged, not copied again.
-func (p *Poller) catchUp(c *imapclient.Client, uids []imap.UID, move string) error {
+// gongkai did not store, in chunks. A chunk the server refuses (NO) is
+// tried in halves down to single messages, so that one message it will not
+// flag or move does not hold back the others. It returns what is left — the
+// refused messages, and all not yet tried when the connection failed.
+// Without MOVE, originals already flagged \Deleted were copied before the
+// stop: they are only expunged, not copied again.
+func (p *Poller) catchUp(c *imapclient.Client, uids []imap.UID, move string) (left []imap.UID, err error) {
+	var mark func(us []imap.UID) error
+	mark = func(us []imap.UID) error {
+		err := p.markNow(c, us, move)
+		var refused *imap.Error
+		switch {
+		case err == nil:
+			return nil
+		case !errors.As(err, &refused):
+			return err
+		case len(us) == 1:
+			p.log().Warn("IMAP server refuses to flag or move a stored message; it stays listed", "uid", us[0], "err", err)
+			left = append(left, us[0])
+			return nil
+		}
+		if err := mark(us[:len(us)/2]); err != nil {
+			return err
+		}
+		return mark(us[len(us)/2:])
+	}
+	for i := 0; i < len(uids); i += catchUpChunk {
+		if err := mark(uids[i:min(i+catchUpChunk, len(uids))]); err != nil {
+			return append(left, uids[i:]...), err
+		}
+	}
+	return left, nil
+}
+
+// markNow flags or moves uids and waits for the server's answer; without
+// MOVE, the originals already marked deleted are only expunged.
+func (p *Poller) markNow(c *imapclient.Client, uids []imap.UID, move string) error {
 	if move != "" && !c.Caps().Has(imap.CapMove) {
 		var sd *imap.SearchData
 		err := p.await(c, 1, "SEARCH", func() (err error) {
