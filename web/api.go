@@ -81,13 +81,7 @@ func (s *Server) apiFile(c *gin.Context) {
 func (s *Server) apiTrack(c *gin.Context) {
 	// As the status page: 受理编号 and 查询码 in either case, spaces around.
 	no, code := strings.ToUpper(strings.TrimSpace(c.Param("no"))), strings.ToUpper(strings.TrimSpace(c.Query("code")))
-	t, refusal := s.startLookup(c, no)
-	if t == nil {
-		c.JSON(http.StatusTooManyRequests, gin.H{"error": refusal})
-		return
-	}
-	cs, evs, err := s.Cases.Track(c.Request.Context(), no, code)
-	s.endLookup(c.ClientIP(), t, no, err)
+	cs, evs, err := s.track(c, no, code)
 	if err != nil {
 		if gongkai.ErrorKind(err) == gongkai.ENotFound {
 			c.JSON(http.StatusNotFound, gin.H{"error": "受理编号或查询码不正确"})

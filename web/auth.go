@@ -197,7 +197,7 @@ func (l *rateLimiter) allow(key string, now time.Time) bool {
 }
 
 func (s *Server) rateLimit(c *gin.Context) {
-	if !s.limiter.allow(c.ClientIP(), time.Now()) {
+	if !s.limiter.allow(addressKey(c.ClientIP()), time.Now()) {
 		c.Header("Retry-After", "60")
 		s.errorPage(c, http.StatusTooManyRequests, "提交过于频繁，请一分钟后再试")
 		c.Abort()

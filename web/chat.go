@@ -49,7 +49,7 @@ func ChatRoutes(bot *chatbot.Service, rate int) func(r *gin.Engine, s *Server) {
 }
 
 func (h *chatHandler) limit(c *gin.Context) {
-	if !h.limiter.allow(c.ClientIP(), time.Now()) {
+	if !h.limiter.allow(addressKey(c.ClientIP()), time.Now()) {
 		c.Header("Retry-After", "60")
 		h.s.errorPage(c, http.StatusTooManyRequests, "发送过于频繁，请一分钟后再试")
 		c.Abort()

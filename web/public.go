@@ -90,18 +90,16 @@ func (s *Server) statusPage(c *gin.Context) {
 func (s *Server) statusLookup(c *gin.Context) {
 	no := strings.ToUpper(strings.TrimSpace(c.PostForm("no")))
 	code := strings.ToUpper(strings.TrimSpace(c.PostForm("code")))
-	t, refusal := s.startLookup(c, no)
-	if t == nil {
-		s.Render(c, http.StatusTooManyRequests, "status", gin.H{"Title": "查询办理进度", "No": no, "Error": refusal})
+	cs, evs, err := s.track(c, no, code)
+	switch {
+	case err == nil:
+	case gongkai.ErrorKind(err) == gongkai.ENotFound:
+		s.Render(c, http.StatusNotFound, "status", gin.H{"Title": "查询办理进度", "No": no, "Error": "受理编号或查询码不正确，请核对后重试"})
 		return
-	}
-	cs, evs, err := s.Cases.Track(c.Request.Context(), no, code)
-	s.endLookup(c.ClientIP(), t, no, err)
-	if err != nil {
-		if gongkai.ErrorKind(err) == gongkai.ENotFound {
-			s.Render(c, http.StatusNotFound, "status", gin.H{"Title": "查询办理进度", "No": no, "Error": "受理编号或查询码不正确，请核对后重试"})
-			return
-		}
+	case gongkai.ErrorKind(err) == gongkai.ERateLimit:
+		s.Render(c, http.StatusTooManyRequests, "status", gin.H{"Title": "查询办理进度", "No": no, "Error": gongkai.ErrorMessage(err)})
+		return
+	default:
 		s.fail(c, err)
 		return
 	}

@@ -170,22 +170,27 @@ func (l *lookupLimiter) size() int {
 	return len(l.keys)
 }
 
+// addressKey is the key of a client address for the limits: an IPv6
+// client by its /64, which one subscriber usually holds whole (so that it
+// cannot walk past a limit address by address), an IPv4 one as it is.
+func addressKey(ip string) string {
+	if a, err := netip.ParseAddr(ip); err == nil {
+		if a = a.Unmap(); a.Is6() {
+			p, _ := a.Prefix(64)
+			return p.String()
+		}
+		return a.String()
+	}
+	return ip
+}
+
 // lookupKeys are the keys a lookup counts against: the client's address
-// (an IPv6 client by its /64, which one subscriber usually holds whole)
-// and the case number asked about; an unknown address counts only against
-// the case number.
+// (addressKey) and the case number asked about; an unknown address counts
+// only against the case number.
 func lookupKeys(clientIP, no string) []string {
 	var keys []string
 	if clientIP != "" {
-		ip := "ip:" + clientIP
-		if a, err := netip.ParseAddr(clientIP); err == nil {
-			if a = a.Unmap(); a.Is6() {
-				p, _ := a.Prefix(64)
-				ip = "ip:" + p.String()
-			} else {
-				ip = "ip:" + a.String()
-			}
-		}
+		ip := "ip:" + addressKey(clientIP)
 		if len(ip) > lookupMaxKeyLen+3 {
 			ip = ip[:lookupMaxKeyLen+3]
 		}
@@ -205,21 +210,21 @@ func refusal(wait time.Duration) string {
 	return fmt.Sprintf("查询失败次数过多，请%d分钟后再试。", max(1, int((wait+time.Minute-1)/time.Minute)))
 }
 
-// startLookup takes the slots of a status lookup of case no. When the
-// client or the case number is locked it returns nil and the refusal to
-// show (with Retry-After set), and the code must not be checked at all.
-func (s *Server) startLookup(c *gin.Context, no string) (*lookupTicket, string) {
-	t, wait := s.lookups.acquire(lookupKeys(c.ClientIP(), no)...)
-	if t != nil {
-		return t, ""
+// limited runs lookup, a status lookup of case no for the client at ip,
+// under the limit: when the client or the case number is locked it
+// returns an ERateLimit error with the refusal to show, and how long to
+// wait, and lookup is not run (the code is not checked at all). A wrong
+// number or code counts against both keys, any other outcome does not;
+// each lockout is logged once, without the 查询码.
+func (s *Server) limited(ip, no string, lookup func() error) (time.Duration, error) {
+	if s.lookups == nil { // not serving (a test of the chat-bot alone)
+		return 0, lookup()
 	}
-	c.Header("Retry-After", strconv.Itoa(int((wait+time.Second-1)/time.Second)))
-	return nil, refusal(wait)
-}
-
-// endLookup settles a lookup's slots: a wrong number or code counts, any
-// other outcome does not. Each lockout is logged once, without the 查询码.
-func (s *Server) endLookup(ip string, t *lookupTicket, no string, err error) {
+	t, wait := s.lookups.acquire(lookupKeys(ip, no)...)
+	if t == nil {
+		return wait, gongkai.Errorf(gongkai.ERateLimit, "%s", refusal(wait))
+	}
+	err := lookup()
 	for _, k := range s.lookups.done(t, gongkai.ErrorKind(err) == gongkai.ENotFound) {
 		by := "client"
 		if strings.HasPrefix(k, "no:") {
@@ -228,6 +233,20 @@ func (s *Server) endLookup(ip string, t *lookupTicket, no string, err error) {
 		s.Log.Warn("status lookups locked after failures", "by", by, "key", k, "ip", ip, "case_no", no,
 			"failures", s.lookups.limitOf(k), "window", s.lookups.window.String())
 	}
+	return 0, err
+}
+
+// track is the status lookup of the status page and the API, under the
+// limit (Retry-After set when refused).
+func (s *Server) track(c *gin.Context, no, code string) (cs *gongkai.Case, evs []gongkai.Event, err error) {
+	wait, err := s.limited(c.ClientIP(), no, func() (err error) {
+		cs, evs, err = s.Cases.Track(c.Request.Context(), no, code)
+		return err
+	})
+	if wait > 0 {
+		c.Header("Retry-After", strconv.Itoa(int((wait+time.Second-1)/time.Second)))
+	}
+	return cs, evs, err
 }
 
 // clientKey is the context key of the client's address (withClient).
@@ -241,18 +260,9 @@ func withClient(c *gin.Context) context.Context {
 
 // LimitedLookup runs lookup, a status lookup of case no made for a client
 // of this server (the chat-bot's status query), under the status page's
-// limit: refused with ERateLimit, lookup not run, when the client (the
-// address withClient put in ctx) or the case number is locked.
+// limit (the client is the address withClient put in ctx).
 func (s *Server) LimitedLookup(ctx context.Context, no string, lookup func() error) error {
-	if s.lookups == nil { // not serving (a test of the chat-bot alone)
-		return lookup()
-	}
 	ip, _ := ctx.Value(clientKey{}).(string)
-	t, wait := s.lookups.acquire(lookupKeys(ip, no)...)
-	if t == nil {
-		return gongkai.Errorf(gongkai.ERateLimit, "%s", refusal(wait))
-	}
-	err := lookup()
-	s.endLookup(ip, t, no, err)
+	_, err := s.limited(ip, no, lookup)
 	return err
 }

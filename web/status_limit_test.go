@@ -56,3 +56,17 @@ func TestLookupLimiterEvictsOldest(t *testing.T) {
 		t.Errorf("keys %v (list %d), want [b c d]", keys, l.order.Len())
 	}
 }
+
+func TestAddressKey(t *testing.T) {
+	for _, tt := range []struct{ ip, want string }{
+		{"203.0.113.7", "203.0.113.7"},
+		{"::ffff:203.0.113.7", "203.0.113.7"},
+		{"2001:db8:1:1::1", "2001:db8:1:1::/64"},
+		{"2001:db8:1:1:ffff::9", "2001:db8:1:1::/64"},
+		{"not an address", "not an address"},
+	} {
+		if got := addressKey(tt.ip); got != tt.want {
+			t.Errorf("addressKey(%q) = %q, want %q", tt.ip, got, tt.want)
+		}
+	}
+}
