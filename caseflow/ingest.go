@@ -41,20 +41,9 @@ type Incoming struct {
 	prep *parsed // set by Intake.Prepare
 }
 
-// Cursor is an IMAP mailbox position stored with the messages it covers.
-// Mailbox is the poller's key for the mailbox (account and folder).
-// StartUID is the highest UID the mailbox had when gongkai first read it
-// with imap-start unseen or new: above it every message is taken, at or
-// below it only the unread ones (0 = the whole mailbox). Pending lists the
-// stored messages whose flagging or moving the server has not yet confirmed
-// (the poller's notation).
-type Cursor struct {
-	Mailbox     string
-	UIDValidity uint32
-	LastUID     uint32
-	StartUID    uint32
-	Pending     string
-}
+// Cursor is an IMAP mailbox position stored with the messages it covers
+// (store.IMAPState).
+type Cursor = store.IMAPState
 
 // Receive stores one raw message durably and returns its id. A message
 // already stored (same Message-ID and SHA-256) is not stored again: its
@@ -98,7 +87,7 @@ func (s *Service) ReceiveBatch(ctx context.Context, in []Incoming, cur *Cursor) 
 			ids[i] = msg.ID
 		}
 		if cur != nil {
-			return tx.SetIMAPCursor(cur.Mailbox, cur.UIDValidity, cur.LastUID, cur.StartUID, cur.Pending)
+			return tx.SetIMAPCursor(*cur)
 		}
 		return nil
 	})
@@ -111,10 +100,10 @@ func (s *Service) ReceiveBatch(ctx context.Context, in []Incoming, cur *Cursor) 
 // IMAPCursor returns the stored cursor of an IMAP mailbox (zero values when
 // it was never polled).
 func (s *Service) IMAPCursor(ctx context.Context, mailbox string) (Cursor, error) {
-	c := Cursor{Mailbox: mailbox}
+	var c Cursor
 	err := s.DB.View(ctx, func(tx *store.Tx) error {
 		var err error
-		c.UIDValidity, c.LastUID, c.StartUID, c.Pending, _, err = tx.IMAPCursor(mailbox)
+		c, err = tx.IMAPCursor(mailbox)
 		return err
 	})
 	return c, err
@@ -125,13 +114,13 @@ func (s *Service) IMAPCursor(ctx context.Context, mailbox string) (Cursor, error
 // is of this UIDVALIDITY (the same mailbox), and returns to's cursor (zero
 // values when there is none).
 func (s *Service) TakeOverIMAPCursor(ctx context.Context, from, to string, uidValidity uint32) (Cursor, error) {
-	c := Cursor{Mailbox: to}
+	var c Cursor
 	err := s.DB.Update(ctx, func(tx *store.Tx) error {
-		if _, err := tx.RenameIMAPCursor(from, to, uidValidity); err != nil {
+		if err := tx.RenameIMAPCursor(from, to, uidValidity); err != nil {
 			return err
 		}
 		var err error
-		c.UIDValidity, c.LastUID, c.StartUID, c.Pending, _, err = tx.IMAPCursor(to)
+		c, err = tx.IMAPCursor(to)
 		return err
 	})
 	return c, err
@@ -316,7 +305,7 @@ func (in *Intake) receiveTx(ctx context.Context, next func() (*Incoming, bool), 
 			ids = append(ids, id)
 		}
 		if cur != nil {
-			return tx.SetIMAPCursor(cur.Mailbox, cur.UIDValidity, cur.LastUID, cur.StartUID, cur.Pending)
+			return tx.SetIMAPCursor(*cur)
 		}
 		return nil
 	})

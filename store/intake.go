@@ -162,45 +162,60 @@ func (tx *Tx) Savepoint(name string, fn func() error) error {
 	return nil
 }
 
-// IMAPCursor returns the cursor of a mailbox: its UIDVALIDITY, the last
-// stored UID, the UID gongkai started above (start_uid, migration 0007) and
-// the stored messages whose flagging or moving the server has not confirmed
-// (pending, 0011); ok is false when the mailbox was never polled.
-func (tx *Tx) IMAPCursor(mailbox string) (uidValidity, lastUID, startUID uint32, pending string, ok bool, err error) {
+// IMAPState is an IMAP mailbox position, stored with the messages it
+// covers (caseflow.Cursor). Mailbox is the poller's key for the mailbox
+// (account and folder). StartUID is the highest UID the mailbox had when
+// gongkai first read it with imap-start unseen or new: above it every
+// message is taken, at or below it only the unread ones (0 = the whole
+// mailbox; migration 0007). Pending lists the stored messages whose
+// flagging or moving the server has not yet confirmed (the poller's
+// notation; 0011).
+type IMAPState struct {
+	Mailbox     string
+	UIDValidity uint32
+	LastUID     uint32
+	StartUID    uint32
+	Pending     string
+}
+
+// IMAPCursor returns the cursor of a mailbox; zero values (but Mailbox)
+// when it was never polled.
+func (tx *Tx) IMAPCursor(mailbox string) (IMAPState, error) {
+	c := IMAPState{Mailbox: mailbox}
 	var v, l, s int64
-	err = tx.queryRow(`SELECT uidvalidity, last_uid, start_uid, pending FROM imap_state WHERE mailbox = ?`, mailbox).Scan(&v, &l, &s, &pending)
+	err := tx.queryRow(`SELECT uidvalidity, last_uid, start_uid, pending FROM imap_state WHERE mailbox = ?`, mailbox).Scan(&v, &l, &s, &c.Pending)
 	if errors.Is(err, sql.ErrNoRows) {
-		return 0, 0, 0, "", false, nil
+		return c, nil
 	}
 	if err != nil {
-		return 0, 0, 0, "", false, fmt.Errorf("store: IMAP cursor of %s: %w", mailbox, err)
+		return c, fmt.Errorf("store: IMAP cursor of %s: %w", mailbox, err)
 	}
-	return uint32(v), uint32(l), uint32(s), pending, true, nil
+	c.UIDValidity, c.LastUID, c.StartUID = uint32(v), uint32(l), uint32(s)
+	return c, nil
 }
 
 // SetIMAPCursor moves the cursor of a mailbox; call it in the transaction
-// that stores the messages up to lastUID (STYLE.md habit 5).
-func (tx *Tx) SetIMAPCursor(mailbox string, uidValidity, lastUID, startUID uint32, pending string) error {
+// that stores the messages up to c.LastUID (STYLE.md habit 5).
+func (tx *Tx) SetIMAPCursor(c IMAPState) error {
 	_, err := tx.exec(`INSERT INTO imap_state (mailbox, uidvalidity, last_uid, start_uid, pending) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT(mailbox) DO UPDATE SET uidvalidity = excluded.uidvalidity, last_uid = excluded.last_uid,
 			start_uid = excluded.start_uid, pending = excluded.pending`,
-		mailbox, int64(uidValidity), int64(lastUID), int64(startUID), pending)
+		c.Mailbox, int64(c.UIDValidity), int64(c.LastUID), int64(c.StartUID), c.Pending)
 	if err != nil {
-		return fmt.Errorf("store: move IMAP cursor of %s: %w", mailbox, err)
+		return fmt.Errorf("store: move IMAP cursor of %s: %w", c.Mailbox, err)
 	}
 	return nil
 }
 
 // RenameIMAPCursor moves the cursor stored under from to the name to, when
-// to has none and from's is of this UIDVALIDITY; it reports whether it did.
-func (tx *Tx) RenameIMAPCursor(from, to string, uidValidity uint32) (bool, error) {
-	res, err := tx.exec(`UPDATE imap_state SET mailbox = ? WHERE mailbox = ? AND uidvalidity = ?
+// to has none and from's is of this UIDVALIDITY.
+func (tx *Tx) RenameIMAPCursor(from, to string, uidValidity uint32) error {
+	_, err := tx.exec(`UPDATE imap_state SET mailbox = ? WHERE mailbox = ? AND uidvalidity = ?
 		AND NOT EXISTS (SELECT 1 FROM imap_state WHERE mailbox = ?)`, to, from, int64(uidValidity), to)
 	if err != nil {
-		return false, fmt.Errorf("store: rename IMAP cursor %s: %w", from, err)
+		return fmt.Errorf("store: rename IMAP cursor %s: %w", from, err)
 	}
-	n, _ := res.RowsAffected()
-	return n == 1, nil
+	return nil
 }
 
 // CountMessages counts stored messages and those awaiting processing. Both
