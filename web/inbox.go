@@ -115,14 +115,14 @@ func (s *Server) inbox(c *gin.Context) {
 		"Rows": s.caseRows(cases), "Pager": inboxPager(q, f.Query, page, f.Limit, f.Offset, len(cases), total)})
 }
 
-// Pager says which part of a tab a page of the inbox shows and links to
+// pager says which part of a tab a page of the inbox shows and links to
 // the pages around it ("" where there is none).
-type Pager struct {
+type pager struct {
 	Page, From, To, Total, Pages int
 	First, Prev, Next, Last      string
 }
 
-func inboxPager(q, search string, page, size, offset, n, total int) Pager {
+func inboxPager(q, search string, page, size, offset, n, total int) pager {
 	link := func(p int) string {
 		v := url.Values{"q": {q}}
 		if search != "" {
@@ -134,7 +134,7 @@ func inboxPager(q, search string, page, size, offset, n, total int) Pager {
 		return "/staff?" + v.Encode()
 	}
 	pages := max(1, (total+size-1)/size)
-	pg := Pager{Page: page, From: offset + 1, To: offset + n, Total: total, Pages: pages}
+	pg := pager{Page: page, From: offset + 1, To: offset + n, Total: total, Pages: pages}
 	if page > 1 {
 		pg.First, pg.Prev = link(1), link(min(page-1, pages))
 	}

@@ -11,7 +11,7 @@ import (
 	"gongkai/web"
 )
 
-// staffGet serves a GET of a staff page to a logged-in registrar.
+// staffGet serves a GET of a staff page with the session token of a logged-in staff member.
 func (ts *testServer) staffGet(t *testing.T, token, target string) (int, string) {
 	t.Helper()
 	req := httptest.NewRequest(http.MethodGet, target, nil)

@@ -23,7 +23,7 @@ import (
 )
 
 // testServer is a web.Server on a SQLite file in a temporary directory,
-// served in-process; Log collects what the server logs.
+// served in-process; log collects what the server logs.
 type testServer struct {
 	*web.Server
 	h   http.Handler
