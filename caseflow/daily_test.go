@@ -485,6 +485,16 @@ func TestMilestonesInOneMail(t *testing.T) {
 	}
 }
 
+// handedCase files a case now and registers it to 办公室, handler "hand".
+func handedCase(t *testing.T, s *caseflow.Service, reg *gongkai.User) *gongkai.Case {
+	t.Helper()
+	c := fileCase(t, s)
+	if _, err := s.Act(context.Background(), c.No, caseflow.Input{Action: "register", Actor: reg, Department: "办公室", Assignee: "hand"}); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
 // TestReminderFailureGoesOn: a reminder that cannot be delivered to one
 // person does not keep the others from theirs; the run reports the error.
 func TestReminderFailureGoesOn(t *testing.T) {
@@ -492,10 +502,7 @@ func TestReminderFailureGoesOn(t *testing.T) {
 	now := beijing("2025-02-13", 9)
 	s := newService(t, &now)
 	reg, _, _ := milestoneStaff(t, s)
-	c := fileCase(t, s)
-	if _, err := s.Act(ctx, c.No, caseflow.Input{Action: "register", Actor: reg, Department: "办公室", Assignee: "hand"}); err != nil {
-		t.Fatal(err)
-	}
+	handedCase(t, s, reg)
 	now = beijing("2025-03-10", 8) // due 3/13
 	got := map[string]bool{}
 	_, err := s.RunDaily(ctx, gongkai.DateOf(now), func(_ context.Context, user, _, _ string) error {
@@ -521,10 +528,7 @@ func TestReminderAssigneeGone(t *testing.T) {
 	if err := s.DB.Update(ctx, func(tx *store.Tx) error { return tx.CreateUser(hand2, "x") }); err != nil {
 		t.Fatal(err)
 	}
-	c := fileCase(t, s)
-	if _, err := s.Act(ctx, c.No, caseflow.Input{Action: "register", Actor: reg, Department: "办公室", Assignee: "hand"}); err != nil {
-		t.Fatal(err)
-	}
+	c := handedCase(t, s, reg)
 	hand.Active = false
 	if err := s.DB.Update(ctx, func(tx *store.Tx) error { return tx.UpdateUser(hand) }); err != nil {
 		t.Fatal(err)
@@ -549,10 +553,7 @@ func TestMilestoneOnceWhenDueMoves(t *testing.T) {
 	now := beijing("2025-03-03", 9)
 	s := newService(t, &now)
 	reg, hand, _ := milestoneStaff(t, s)
-	c := fileCase(t, s)
-	if _, err := s.Act(ctx, c.No, caseflow.Input{Action: "register", Actor: reg, Department: "办公室", Assignee: "hand"}); err != nil {
-		t.Fatal(err)
-	}
+	c := handedCase(t, s, reg)
 	run := func(day string) string {
 		t.Helper()
 		now = beijing(day, 8)

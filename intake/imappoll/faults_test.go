@@ -428,6 +428,18 @@ func TestRenumberedEmptyMailbox(t *testing.T) {
 	}
 }
 
+// stopAfterFirstBatch polls once and stops right after the first batch is
+// committed, before the server is asked to flag or move it.
+func stopAfterFirstBatch(t *testing.T, p *Poller) {
+	t.Helper()
+	errStop := errors.New("stop")
+	p.afterBatch = func(int) error { return errStop }
+	if _, err := p.PollOnce(context.Background()); !errors.Is(err, errStop) {
+		t.Fatalf("first poll: %v, want the stop after the first batch", err)
+	}
+	p.afterBatch = nil
+}
+
 // TestCatchUpAfterStop: a stop between a batch's commit and the server's
 // answer leaves exactly the stored messages for the next session's
 // catch-up: the message the server would not give stays unread and
@@ -439,12 +451,7 @@ func TestCatchUpAfterStop(t *testing.T) {
 		fs.add(t, "INBOX", 1, 3)
 		s := newService(t)
 		p := faultyPoller(fs, s)
-		errStop := errors.New("stop")
-		p.afterBatch = func(int) error { return errStop }
-		if _, err := p.PollOnce(context.Background()); !errors.Is(err, errStop) {
-			t.Fatalf("first poll: %v", err)
-		}
-		p.afterBatch = nil
+		stopAfterFirstBatch(t, p)
 		if _, err := p.PollOnce(context.Background()); err != nil {
 			t.Fatal(err)
 		}
@@ -500,12 +507,7 @@ func TestCatchUpRefused(t *testing.T) {
 	fs.add(t, "INBOX", 1, 5)
 	s := newService(t)
 	p := faultyPoller(fs, s)
-	errStop := errors.New("stop")
-	p.afterBatch = func(int) error { return errStop }
-	if _, err := p.PollOnce(context.Background()); !errors.Is(err, errStop) {
-		t.Fatalf("first poll: %v", err)
-	}
-	p.afterBatch = nil
+	stopAfterFirstBatch(t, p)
 	fs.refuseStore.Store(&[]imap.UID{3, 7})
 	fs.add(t, "INBOX", 6, 7)
 	if _, err := p.PollOnce(context.Background()); err != nil {
@@ -540,12 +542,7 @@ func TestCatchUpChunks(t *testing.T) {
 	s := newService(t)
 	p := faultyPoller(fs, s)
 	p.Batch = n
-	errStop := errors.New("stop")
-	p.afterBatch = func(int) error { return errStop }
-	if _, err := p.PollOnce(context.Background()); !errors.Is(err, errStop) {
-		t.Fatalf("first poll: %v", err)
-	}
-	p.afterBatch = nil
+	stopAfterFirstBatch(t, p)
 	if _, err := p.PollOnce(context.Background()); err != nil {
 		t.Fatal(err)
 	}
