@@ -157,8 +157,9 @@ func (s *Service) RunDaily(ctx context.Context, today gongkai.Date, notify Notif
 	if err != nil {
 		return res, err
 	}
-	// The handler named on the case while active, else every handler of its 股室; the
-	// leaders, for what awaits their decision (an answer, an extension).
+	// The handler named on the case while active, else every handler of
+	// its 股室; the leaders, for what awaits their decision (an answer, an
+	// extension).
 	byUser := map[string][]item{}
 	toHandlers := func(it item) (reached bool) {
 		switch {
