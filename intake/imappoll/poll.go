@@ -259,6 +259,20 @@ func (p *Poller) await(c *imapclient.Client, scale int, what string, fn func() e
 	return err
 }
 
+// uidSearch runs UID SEARCH crit and returns the UIDs the server names
+// (await with scale).
+func (p *Poller) uidSearch(c *imapclient.Client, scale int, crit *imap.SearchCriteria) ([]imap.UID, error) {
+	var sd *imap.SearchData
+	err := p.await(c, scale, "SEARCH", func() (err error) {
+		sd, err = c.UIDSearch(crit, nil).Wait()
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return sd.AllUIDs(), nil
+}
+
 // moveTarget is where stored messages are moved this session: MoveTo when
 // the folder is there and the server can move without touching other
 // messages (MOVE, or COPY + UID EXPUNGE with UIDPLUS); otherwise "" — the
@@ -348,7 +362,7 @@ func (p *Poller) session(ctx context.Context) (progress bool, err error) {
 	}
 	move := p.moveTarget(c)
 	idle := c.Caps().Has(imap.CapIdle)
-	for round := 0; ; round++ {
+	for {
 		n, err := p.fetchNew(ctx, c, sel, move)
 		if n > 0 {
 			progress = true
@@ -446,15 +460,11 @@ func (p *Poller) firstCursor(c *imapclient.Client, sel *imap.SelectData, renumbe
 		top = uint32(sel.UIDNext) - 1
 	} else if sel.NumMessages > 0 {
 		// No UIDNEXT in the SELECT answer: the highest UID there.
-		var sd *imap.SearchData
-		err := p.await(c, 1, "SEARCH", func() (err error) {
-			sd, err = c.UIDSearch(&imap.SearchCriteria{}, nil).Wait()
-			return err
-		})
+		all, err := p.uidSearch(c, 1, &imap.SearchCriteria{})
 		if err != nil {
 			return cur, fmt.Errorf("imappoll: finding the last message in %s: %w", p.mailbox(), err)
 		}
-		for _, u := range sd.AllUIDs() {
+		for _, u := range all {
 			top = max(top, uint32(u))
 		}
 	}
@@ -468,31 +478,24 @@ func (p *Poller) firstCursor(c *imapclient.Client, sel *imap.SelectData, renumbe
 // newUIDs lists, in order, the UIDs above the cursor that it takes: every
 // one above StartUID, and at or below it only the unread ones.
 func (p *Poller) newUIDs(c *imapclient.Client, cur caseflow.Cursor) ([]imap.UID, error) {
-	var uids, unseen []imap.UID
-	search := func(crit *imap.SearchCriteria) error {
-		return p.await(c, 1, "SEARCH", func() error {
-			sd, err := c.UIDSearch(crit, nil).Wait()
-			if err == nil {
-				uids = append(uids, sd.AllUIDs()...)
-			}
-			return err
-		})
-	}
+	var unseen []imap.UID
 	from := cur.LastUID + 1
 	if cur.StartUID >= from {
 		var old imap.UIDSet
 		old.AddRange(imap.UID(from), imap.UID(cur.StartUID))
-		if err := search(&imap.SearchCriteria{UID: []imap.UIDSet{old}, NotFlag: []imap.Flag{imap.FlagSeen}}); err != nil {
+		var err error
+		if unseen, err = p.uidSearch(c, 1, &imap.SearchCriteria{UID: []imap.UIDSet{old}, NotFlag: []imap.Flag{imap.FlagSeen}}); err != nil {
 			return nil, err
 		}
-		unseen = slices.Clone(uids)
 		from = cur.StartUID + 1
 	}
 	var set imap.UIDSet
 	set.AddRange(imap.UID(from), 0)
-	if err := search(&imap.SearchCriteria{UID: []imap.UIDSet{set}}); err != nil {
+	above, err := p.uidSearch(c, 1, &imap.SearchCriteria{UID: []imap.UIDSet{set}})
+	if err != nil {
 		return nil, err
 	}
+	uids := slices.Concat(unseen, above)
 	// "n:*" always includes the highest UID, even below n: a read message
 	// at or below StartUID, or one stored before.
 	uids = slices.DeleteFunc(uids, func(u imap.UID) bool {
@@ -830,16 +833,12 @@ func (p *Poller) fetchChunk(c *imapclient.Client, box string, uidValidity uint32
 	if len(missing) == 0 {
 		return f
 	}
-	var sd *imap.SearchData
-	err = p.await(c, 10, "SEARCH", func() (err error) {
-		sd, err = c.UIDSearch(&imap.SearchCriteria{UID: []imap.UIDSet{imap.UIDSetNum(missing...)}}, nil).Wait()
-		return err
-	})
+	there, err := p.uidSearch(c, 10, &imap.SearchCriteria{UID: []imap.UIDSet{imap.UIDSetNum(missing...)}})
 	if err != nil {
 		f.err = fmt.Errorf("imappoll: looking up messages %s gave without a body: %w", box, err)
 		return f
 	}
-	for _, u := range sd.AllUIDs() {
+	for _, u := range there {
 		if !slices.Contains(missing, u) {
 			continue
 		}
@@ -895,15 +894,11 @@ func (p *Poller) catchUp(c *imapclient.Client, uids []imap.UID, move string) (le
 // MOVE, the originals already marked deleted are only expunged.
 func (p *Poller) markNow(c *imapclient.Client, uids []imap.UID, move string) error {
 	if move != "" && !c.Caps().Has(imap.CapMove) {
-		var sd *imap.SearchData
-		err := p.await(c, 1, "SEARCH", func() (err error) {
-			sd, err = c.UIDSearch(&imap.SearchCriteria{UID: []imap.UIDSet{imap.UIDSetNum(uids...)}, Flag: []imap.Flag{imap.FlagDeleted}}, nil).Wait()
-			return err
-		})
+		copied, err := p.uidSearch(c, 1, &imap.SearchCriteria{UID: []imap.UIDSet{imap.UIDSetNum(uids...)}, Flag: []imap.Flag{imap.FlagDeleted}})
 		if err != nil {
 			return fmt.Errorf("imappoll: searching moved messages: %w", err)
 		}
-		if copied := sd.AllUIDs(); len(copied) > 0 {
+		if len(copied) > 0 {
 			err := p.await(c, 10, "EXPUNGE", func() error { return c.UIDExpunge(imap.UIDSetNum(copied...)).Close() })
 			if err != nil {
 				return fmt.Errorf("imappoll: expunging moved messages: %w", err)
@@ -914,29 +909,10 @@ func (p *Poller) markNow(c *imapclient.Client, uids []imap.UID, move string) err
 	return p.startMarking(c, uids, move)()
 }
 
-// formatUIDs writes UIDs for the cursor's pending list: "a:b" for a run,
-// comma-separated, ascending.
+// formatUIDs writes UIDs for the cursor's pending list, in IMAP's
+// notation: "a:b" for a run, comma-separated, ascending.
 func formatUIDs(uids []imap.UID) string {
-	us := slices.Clone(uids)
-	slices.Sort(us)
-	us = slices.Compact(us)
-	var b strings.Builder
-	for i := 0; i < len(us); {
-		j := i
-		for j+1 < len(us) && us[j+1] == us[j]+1 {
-			j++
-		}
-		if b.Len() > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString(strconv.FormatUint(uint64(us[i]), 10))
-		if j > i {
-			b.WriteByte(':')
-			b.WriteString(strconv.FormatUint(uint64(us[j]), 10))
-		}
-		i = j + 1
-	}
-	return b.String()
+	return imap.UIDSetNum(uids...).String()
 }
 
 // parseUIDs reads a pending list formatUIDs wrote; what does not parse is
